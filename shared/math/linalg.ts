@@ -21,6 +21,8 @@ export function cholesky(a: Float64Array, k: number): Float64Array {
 
 /** Solve (L Lᵀ) x = b given the Cholesky factor L; returns a new vector. */
 export function choleskySolve(l: Float64Array, k: number, b: ArrayLike<number>): Float64Array {
+  if (l.length !== k * k) throw new RangeError(`choleskySolve: factor has ${l.length} entries, expected ${k * k}`);
+  if (b.length !== k) throw new RangeError(`choleskySolve: right-hand side has length ${b.length}, expected ${k}`);
   const y = new Float64Array(k);
   for (let i = 0; i < k; i++) {
     let s = b[i]!;

@@ -11,7 +11,7 @@ export interface Rng {
   int(n: number): number;
   /** Standard normal draw (Box-Muller; for simulation and initialisation only). */
   normal(): number;
-  /** An independent generator derived from this one and a label, so sub-streams do not shift when code changes. */
+  /** An independent generator derived from this one's seed and a label (the same label gives the same stream). */
   fork(label: string | number): Rng;
 }
 
@@ -26,10 +26,24 @@ function hashLabel(label: string | number): number {
   return h >>> 0;
 }
 
-/** Create a generator from an integer seed. */
+/** Murmur3's 32-bit finaliser: spreads nearby seeds over the whole state (xoroshiro does not mix its seed). */
+function mix32(x: number): number {
+  let h = x >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Create a generator from an integer seed (any safe integer; seeds differing anywhere give unrelated streams). */
 export function createRng(seed: number): Rng {
-  if (!Number.isFinite(seed)) throw new RangeError(`seed must be a finite number, got ${seed}`);
-  const gen = xoroshiro128plus(Math.trunc(seed) | 0);
+  if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be a safe integer, got ${seed}`);
+  // Fold the high bits in so 2^32 + 5 and 5 differ, then mix.
+  const folded = mix32((seed % 0x100000000) ^ mix32(Math.floor(seed / 0x100000000)));
+  return fromState(folded);
+}
+
+function fromState(state: number): Rng {
+  const gen = xoroshiro128plus(state | 0);
   let spare: number | undefined;
   const rng: Rng = {
     float: () => uniformFloat64(gen),
@@ -50,7 +64,8 @@ export function createRng(seed: number): Rng {
       spare = r * Math.sin(2 * Math.PI * v);
       return r * Math.cos(2 * Math.PI * v);
     },
-    fork: (label) => createRng((uniformInt(gen, 0, 0x7fffffff) ^ hashLabel(label)) | 0),
+    // Derived from the seed and the label only, so adding a fork elsewhere never shifts this one.
+    fork: (label) => fromState(mix32(state ^ mix32(hashLabel(label) + 0x9e3779b9))),
   };
   return rng;
 }

@@ -84,6 +84,7 @@ export function itemGram(table: ItemTable): Float64Array {
 
 /** Write item i's feature row (with a leading 1 when intercept) into out. */
 export function featureRow(table: ItemTable, item: number, intercept: boolean, out: Float64Array): Float64Array {
+  if (!Number.isInteger(item) || item < 0 || item >= table.items) throw new RangeError(`item ${item} is outside the item table (0..${table.items - 1})`);
   const k = table.dim;
   const o = item * k;
   if (intercept) {
