@@ -99,7 +99,7 @@ export function localUpdate(prepared: PreparedTable, history: History, config: L
   const gram = Float64Array.from(prepared.gram);
   const indices = tf.tensor2d(Int32Array.from(history.items), [m, 1], 'int32');
   let v: tf.Tensor2D = prepared.vectors;
-  let u: Float64Array = new Float64Array(k);
+  let u: Float64Array;
   try {
     for (let epoch = 0; epoch < config.epochs; epoch++) {
       u = solveUser(localTable, localHistory, params, gram).vector;

@@ -22,10 +22,11 @@ export interface ImplicitTrainConfig {
   biasShrink: number;
 }
 
+/** Chosen on latest-small by a grid over λ ∈ {5,10,15,20,30}, α ∈ {3,5,10,20}, k ∈ {24,32,64} (bench/RESULTS.md). */
 export const IMPLICIT_DEFAULTS: Omit<ImplicitTrainConfig, 'seed'> = {
   dim: 32,
-  lambda: 5,
-  alpha: 10,
+  lambda: 20,
+  alpha: 5,
   valueScale: 5,
   epochs: 15,
   initStd: 0.01,

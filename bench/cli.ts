@@ -1,0 +1,84 @@
+// The data scientist's command line: `npm run bench -- <experiment> [options]`.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, Option } from 'commander';
+import { loadDataset, DATASET_FORMATS, type DatasetFormat } from './datasets';
+import { initBackend, describeBackend } from '../models/backend';
+import { runCentralized } from './experiments/centralized';
+import { PROTOCOLS, type Protocol } from './experiments/evaluation';
+import { choiceOption, intOption, numberOption } from './cli-options';
+import { formatTable, printMetricsTable } from './table';
+import { runLocalUpdateSpeed } from './experiments/local-update-speed';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The embedded default dataset: MovieLens latest-small, vendored under data/. */
+export const DEFAULT_DATA = path.join(repoRoot, 'data', 'ml-latest-small', 'ratings.csv');
+
+function dataOptions(cmd: Command): Command {
+  return cmd
+    .option('--data <path>', 'ratings file or folder (MovieLens 100K/1M/10M/latest or user,item,value[,timestamp] CSV)', DEFAULT_DATA)
+    .addOption(new Option('--format <format>', 'force the file format instead of detecting it from the path').choices(DATASET_FORMATS as readonly string[]))
+    .option('--seed <n>', 'random seed (splits, sampling, initialisation)', intOption(0), 42)
+    .option('--out <dir>', 'output folder for results.json and report.html');
+}
+
+/** Build the CLI program (exported for tests). */
+export function buildProgram(): Command {
+  const program = new Command('bench')
+    .description('Confidant benchmarks: accuracy, privacy and cost on real rating data')
+    .showHelpAfterError()
+    .configureOutput({ outputError: (str, write) => write(str) });
+
+  dataOptions(program.command('centralized').description('train the centralized model and the ItemPop baseline, evaluate, and report'))
+    .option('--protocol <name>', `evaluation protocol: ${PROTOCOLS.join('|')}`, choiceOption(PROTOCOLS), 'loo' as Protocol)
+    .option('--dim <k>', 'embedding dimension', intOption(1, 1024))
+    .option('--epochs <n>', 'ALS epochs', intOption(1, 1000))
+    .option('--lambda <x>', 'ridge regularisation λ', numberOption(0))
+    .option('--alpha <x>', 'implicit confidence slope α (c = 1 + α·rating/5)', numberOption(0, true))
+    .option('--splits <n>', 'rating protocol: random 80/20 splits to average', intOption(1, 100), 5)
+    .action(async (opts: { data: string; format?: DatasetFormat; seed: number; out?: string; protocol: Protocol; dim?: number; epochs?: number; lambda?: number; alpha?: number; splits: number }) => {
+      const backend = describeBackend(await initBackend());
+      const data = await loadDataset(opts.data, opts.format ? { format: opts.format } : {});
+      const out = path.resolve(opts.out ?? path.join('out', `centralized-${opts.protocol}`));
+      process.stderr.write(`dataset ${data.name}: ${data.users} users, ${data.items} items, ${data.user.length} interactions; backend ${backend}\n`);
+      const results = await runCentralized({ ...opts, data, out, backend, log: (l) => process.stderr.write(`${l}\n`) });
+      printMetricsTable(results);
+      process.stdout.write(`\nwrote ${path.join(out, 'results.json')} and ${path.join(out, 'report.html')}\n`);
+    });
+
+  program
+    .command('local-update')
+    .description("time one device's local update (the federated client's hot path) on a random item table")
+    .option('--items <n>', 'catalogue size', intOption(1, 10_000_000), 10_000)
+    .option('--dim <k>', 'embedding dimension', intOption(1, 1024), 32)
+    .option('--history <n>', 'items in the device history', intOption(1), 150)
+    .option('--epochs <n>', 'local epochs', intOption(1, 100), 1)
+    .option('--repeats <n>', 'timed repetitions', intOption(1, 100_000), 50)
+    .option('--seed <n>', 'random seed', intOption(0), 42)
+    .option('--reference', 'also time the plain-loop reference implementation', false)
+    .action(async (opts: { items: number; dim: number; history: number; epochs: number; repeats: number; seed: number; reference: boolean }) => {
+      const backend = describeBackend(await initBackend());
+      const r = runLocalUpdateSpeed(opts);
+      const rows: (string | number)[][] = [['tfjs', r.tfjs.medianMs, r.tfjs.p90Ms, r.tfjs.minMs]];
+      if (r.reference) rows.push(['reference (plain loops)', r.reference.medianMs, r.reference.p90Ms, r.reference.minMs]);
+      process.stdout.write(`backend ${backend}; items ${opts.items}, dim ${opts.dim}, history ${opts.history}, epochs ${opts.epochs}; table upload ${r.prepareMs.toFixed(1)} ms (once per model version)\n`);
+      process.stdout.write(`${formatTable(['implementation', 'median ms', 'p90 ms', 'min ms'], rows)}\n`);
+    });
+
+  return program;
+}
+
+/** Run the CLI; any error is printed as one line and exits with status 1 (never a stack dump for bad input). */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (process.env.CONFIDANT_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = 1;
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  await main(process.argv.slice(2));
+}

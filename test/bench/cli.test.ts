@@ -1,0 +1,105 @@
+// The benchmark CLI end to end (child processes): results files on a small dataset, and clear errors for bad input.
+import { describe, expect, it, beforeAll } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { createRng } from '../../shared/math/random';
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '../..');
+const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+
+async function bench(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(tsx, [path.join(root, 'bench', 'cli.ts'), ...args], { cwd: root, env: { ...process.env, CONFIDANT_TF_BACKEND: 'cpu' } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+let dir: string;
+let csv: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'confidant-cli-'));
+  csv = path.join(dir, 'small.csv');
+  // 60 users with two taste groups over 40 items, so the model has something to learn.
+  const rng = createRng(5);
+  const lines = ['user,item,value,timestamp'];
+  for (let u = 0; u < 60; u++) {
+    const group = u % 2;
+    for (let t = 0; t < 12; t++) {
+      const item = group * 20 + rng.int(20);
+      lines.push(`u${u},i${item},${1 + rng.int(5)},${1000 + t}`);
+    }
+  }
+  await writeFile(csv, `${lines.join('\n')}\n`);
+});
+
+const METRIC_KEYS = ['HR@10', 'NDCG@10', 'Recall@20', 'NDCG@20', 'RMSE', 'coverage@10', 'diversity@10', 'novelty@10'];
+
+describe('bench centralized', () => {
+  it.each([
+    ['loo', ['HR@10', 'NDCG@10']],
+    ['full', ['Recall@20', 'NDCG@20']],
+    ['rating', ['RMSE']],
+  ])('writes results.json and report.html for protocol %s', async (protocol, expected) => {
+    const out = path.join(dir, `out-${protocol}`);
+    const r = await bench(['centralized', '--data', csv, '--protocol', protocol, '--epochs', '3', '--dim', '4', '--splits', '2', '--out', out]);
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    const results = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8'));
+    expect(results).toMatchObject({ experiment: 'centralized', protocol, dataset: { name: 'small', users: 60, items: 40, interactions: 720 } });
+    for (const key of ['config', 'backend', 'timings', 'metrics', 'baselines']) expect(results).toHaveProperty(key);
+    for (const key of expected) expect(Number.isFinite(results.metrics[key])).toBe(true);
+    for (const key of Object.keys(results.metrics)) expect(METRIC_KEYS).toContain(key);
+    const baseline = Object.values(results.baselines)[0] as Record<string, number>;
+    for (const key of expected) expect(Number.isFinite(baseline[key])).toBe(true);
+    const html = await readFile(path.join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
+    expect(r.stdout).toContain(expected[0]!);
+  });
+
+  it('gives the same numbers for the same seed', async () => {
+    const a = path.join(dir, 'seed-a');
+    const b = path.join(dir, 'seed-b');
+    for (const out of [a, b]) await bench(['centralized', '--data', csv, '--epochs', '2', '--dim', '4', '--seed', '9', '--out', out]);
+    const ra = JSON.parse(await readFile(path.join(a, 'results.json'), 'utf8'));
+    const rb = JSON.parse(await readFile(path.join(b, 'results.json'), 'utf8'));
+    expect(ra.metrics).toEqual(rb.metrics);
+    expect(ra.curve).toEqual(rb.curve);
+  });
+});
+
+describe('bench input errors', () => {
+  it.each([
+    [['centralized', '--bogus'], /unknown option '--bogus'/],
+    [['centralized', '--dim', 'abc'], /--dim.*expected an integer/],
+    [['centralized', '--dim', '0'], /--dim.*expected an integer from 1/],
+    [['centralized', '--epochs', '2.5'], /--epochs.*expected an integer/],
+    [['centralized', '--protocol', 'xyz'], /--protocol.*expected one of: loo, full, rating/],
+    [['centralized', '--format', 'parquet'], /--format.*Allowed choices are ml-100k/],
+    [['centralized', '--lambda', '-1'], /--lambda.*expected a number > 0/],
+    [['centralized', '--data', '/nonexistent/ratings.csv'], /ratings\.csv/],
+    [['nonsense'], /unknown command 'nonsense'/],
+  ])('%j is refused with a clear message and status 1', async (args, message) => {
+    const r = await bench(args);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/); // no stack trace
+  });
+
+  it('names the file and line of a malformed data row', async () => {
+    const bad = path.join(dir, 'bad.csv');
+    await writeFile(bad, 'user,item,value\nu1,i1,4\nu2,i2,four\n');
+    const r = await bench(['centralized', '--data', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bad\.csv.*line 3/);
+    await expect(stat(path.join(root, 'out', 'centralized-loo', 'never'))).rejects.toThrow();
+  });
+});
