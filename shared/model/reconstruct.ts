@@ -147,9 +147,13 @@ export function solveUser(table: ItemTable, history: History, params: ModelParam
     for (let p = 0; p < size; p++) {
       const xp = x[p]!;
       rhs[p]! += t * xp;
-      if (w !== 0) for (let q = 0; q < size; q++) a[p * size + q]! += w * xp * x[q]!;
+      if (w === 0) continue;
+      const wxp = w * xp;
+      const row = p * size;
+      for (let q = p; q < size; q++) a[row + q]! += wxp * x[q]!; // upper triangle; mirrored below
     }
   }
+  for (let p = 0; p < size; p++) for (let q = 0; q < p; q++) a[p * size + q] = a[q * size + p]!;
   for (let p = 0; p < size; p++) {
     a[p * size + p]! += intercept && p === 0 ? (params as ExplicitParams).lambdaBias : params.lambda;
   }
