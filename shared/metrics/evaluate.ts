@@ -1,65 +1,91 @@
 // Evaluators that take scoring callbacks, so every model (and ItemPop) is measured by the same code.
 import type { InteractionData } from '../data/interactions';
-import { hitAtK, ndcgAtK, ndcgOneAtK, rankOfTarget, recallAtK, topK } from './ranking';
+import { checkK, hitAtK, ndcgAtK, ndcgOneAtK, rankOfTarget, recallAtK, topK } from './ranking';
+import { touchedItems } from './sampling';
 
-/** Scores of a user's candidate items. */
-export type CandidateScorer = (user: number, items: Int32Array) => ArrayLike<number>;
-/** Scores of every item for a user. */
-export type FullScorer = (user: number) => ArrayLike<number>;
+/** Scores as models produce them, one per item asked about. */
+export type Scores = Float32Array | Float64Array;
+/** Scores of a user's candidate items, in the order given. */
+export type CandidateScorer = (user: number, items: Int32Array) => Scores;
+/** Scores of every item (length = items) for a user. */
+export type FullScorer = (user: number) => Scores;
 
-function itemsByUser(data: InteractionData): Set<number>[] {
-  const out = Array.from({ length: data.users }, () => new Set<number>());
-  for (let r = 0; r < data.user.length; r++) out[data.user[r]!]!.add(data.item[r]!);
-  return out;
+/** Leave-one-out averages keyed with the K used (e.g. 'HR@10'), and how many users were evaluated. */
+export type LeaveOneOutResult<K extends number = 10> = { [P in `HR@${K}` | `NDCG@${K}`]: number } & { users: number };
+/** Full-ranking averages keyed with the K used (e.g. 'Recall@20'), and how many users were evaluated. */
+export type FullRankingResult<K extends number = 20> = { [P in `Recall@${K}` | `NDCG@${K}`]: number } & { users: number };
+
+function checkScores(scores: Scores, expected: number, user: number, what: string): void {
+  if (scores.length !== expected) throw new RangeError(`${what} returned ${scores.length} scores for user ${user}, expected ${expected}`);
 }
 
 /**
- * Leave-one-out (He et al. 2017): each user's held-out item ranked among its sampled negatives;
- * HR@K and NDCG@K averaged over users with a test item.
+ * Leave-one-out (He et al. 2017): each user's held-out item is ranked among that user's sampled negatives
+ * (see rankOfTarget for ties); HR@K and NDCG@K are averaged over the users with a test item.
  */
-export function evaluateLeaveOneOut(options: { test: InteractionData; negatives: Int32Array[]; score: CandidateScorer; k?: number }): Record<string, number> & { users: number } {
-  const k = options.k ?? 10;
+export function evaluateLeaveOneOut<K extends number = 10>(options: { test: InteractionData; negatives: readonly Int32Array[]; score: CandidateScorer; k?: K }): LeaveOneOutResult<K> {
+  const { test, negatives, score } = options;
+  const k: number = options.k ?? 10;
+  checkK(k);
+  const evaluated = new Set<number>();
   let hr = 0;
   let ndcg = 0;
-  let users = 0;
-  for (let r = 0; r < options.test.user.length; r++) {
-    const u = options.test.user[r]!;
-    const negs = options.negatives[u];
-    if (!negs) throw new RangeError(`no negatives for user ${u}`);
+  for (let r = 0; r < test.user.length; r++) {
+    const u = test.user[r]!;
+    // A second test row would silently turn "users" into "interactions" and reuse one negative sample.
+    if (evaluated.has(u)) throw new RangeError(`test has more than one interaction for user ${u}; leave-one-out holds out one (use evaluateFullRanking for larger holdouts)`);
+    evaluated.add(u);
+    const negs = negatives[u];
+    if (!negs) throw new RangeError(`negatives has no list for user ${u}`);
     const candidates = new Int32Array(negs.length + 1);
-    candidates[0] = options.test.item[r]!;
+    candidates[0] = test.item[r]!;
     candidates.set(negs, 1);
-    const scores = options.score(u, candidates);
-    if (scores.length !== candidates.length) throw new RangeError(`scorer returned ${scores.length} scores for ${candidates.length} candidates`);
-    const rank = rankOfTarget(scores[0]!, Array.prototype.slice.call(scores, 1) as number[]);
+    const scores = score(u, candidates);
+    checkScores(scores, candidates.length, u, 'score');
+    const rank = rankOfTarget(scores[0]!, scores.subarray(1));
     hr += hitAtK(rank, k);
     ndcg += ndcgOneAtK(rank, k);
-    users++;
   }
-  return { [`HR@${k}`]: users ? hr / users : 0, [`NDCG@${k}`]: users ? ndcg / users : 0, users };
+  const users = evaluated.size;
+  return { [`HR@${k}`]: users ? hr / users : 0, [`NDCG@${k}`]: users ? ndcg / users : 0, users } as LeaveOneOutResult<K>;
 }
 
-/** Top-K lists of every user over the items not in their training data. */
+/** Each user's top-K items among those not in their training data, best first (ties: lower item id). */
 export function topKLists(train: InteractionData, scoreAll: FullScorer, k: number): Int32Array[] {
-  const seen = itemsByUser(train);
-  return Array.from({ length: train.users }, (_, u) => topK(scoreAll(u), k, seen[u]));
+  checkK(k);
+  const seen = touchedItems(train);
+  return Array.from({ length: train.users }, (_, u) => {
+    const scores = scoreAll(u);
+    checkScores(scores, train.items, u, 'scoreAll');
+    return topK(scores, k, seen[u]);
+  });
 }
 
-/** Full ranking over all items not in the user's training data: Recall@K and NDCG@K over users with test items. */
-export function evaluateFullRanking(options: { train: InteractionData; test: InteractionData; scoreAll: FullScorer; k?: number }): Record<string, number> & { users: number } {
-  const k = options.k ?? 20;
-  const seen = itemsByUser(options.train);
-  const relevant = itemsByUser(options.test);
+/**
+ * Full ranking over every item not in the user's training data: Recall@K and NDCG@K (binary relevance,
+ * relevant = the user's test items), averaged over users with at least one test item.
+ */
+export function evaluateFullRanking<K extends number = 20>(options: { train: InteractionData; test: InteractionData; scoreAll: FullScorer; k?: K }): FullRankingResult<K> {
+  const { train, test, scoreAll } = options;
+  const k: number = options.k ?? 20;
+  checkK(k);
+  if (train.users !== test.users || train.items !== test.items) {
+    throw new RangeError(`train (${train.users} users, ${train.items} items) and test (${test.users} users, ${test.items} items) must share one id space`);
+  }
+  const seen = touchedItems(train);
+  const relevant = touchedItems(test);
   let recall = 0;
   let ndcg = 0;
   let users = 0;
-  for (let u = 0; u < options.train.users; u++) {
+  for (let u = 0; u < train.users; u++) {
     const rel = relevant[u]!;
     if (rel.size === 0) continue;
-    const list = topK(options.scoreAll(u), k, seen[u]);
+    const scores = scoreAll(u);
+    checkScores(scores, train.items, u, 'scoreAll');
+    const list = topK(scores, k, seen[u]);
     recall += recallAtK(list, rel);
     ndcg += ndcgAtK(list, rel, k);
     users++;
   }
-  return { [`Recall@${k}`]: users ? recall / users : 0, [`NDCG@${k}`]: users ? ndcg / users : 0, users };
+  return { [`Recall@${k}`]: users ? recall / users : 0, [`NDCG@${k}`]: users ? ndcg / users : 0, users } as FullRankingResult<K>;
 }

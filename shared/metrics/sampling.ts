@@ -10,22 +10,31 @@ export function touchedItems(data: InteractionData): Set<number>[] {
 }
 
 /**
- * For every user with a test item, `count` distinct items the user never touched (in train or test),
- * seeded; all untouched items when fewer exist. Users without a test item get an empty list.
+ * For every user with a test item, `count` distinct items the user never touched (in `all` or in `test`),
+ * seeded; every untouched item when fewer than `count` exist. Users without a test item get an empty list.
+ * `all` is the full dataset (train ∪ test), so a negative is never an item the user has seen (He et al. 2017).
  */
 export function sampleNegatives(all: InteractionData, test: InteractionData, options: { count: number; seed: number }): Int32Array[] {
   const { count } = options;
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`count must be a positive integer, got ${count}`);
+  if (test.users !== all.users || test.items !== all.items) {
+    throw new RangeError(`test (${test.users} users, ${test.items} items) and all (${all.users} users, ${all.items} items) must share one id space`);
+  }
+  const base = createRng(options.seed);
   const touched = touchedItems(all);
   const hasTest = new Uint8Array(all.users);
-  for (let r = 0; r < test.user.length; r++) hasTest[test.user[r]!] = 1;
+  for (let r = 0; r < test.user.length; r++) {
+    const u = test.user[r]!;
+    hasTest[u] = 1;
+    touched[u]!.add(test.item[r]!); // already there when `all` really contains `test`; guards against passing train
+  }
   const out: Int32Array[] = [];
   for (let u = 0; u < all.users; u++) {
     if (!hasTest[u]) {
       out.push(new Int32Array(0));
       continue;
     }
-    const rng = createRng(options.seed).fork(u); // per-user stream: one user's sample never shifts another's
+    const rng = base.fork(u); // per-user stream: one user's sample never shifts another's
     const seen = touched[u]!;
     const available = all.items - seen.size;
     if (available <= count) {
@@ -34,6 +43,7 @@ export function sampleNegatives(all: InteractionData, test: InteractionData, opt
       out.push(Int32Array.from(rest));
       continue;
     }
+    // Rejection sampling: cheap because here more than `count` items are untouched and users touch a small part of a catalogue.
     const chosen = new Set<number>();
     while (chosen.size < count) {
       const i = rng.int(all.items);

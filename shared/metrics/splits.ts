@@ -8,7 +8,7 @@ export interface Split {
   test: InteractionData;
 }
 
-/** The sub-dataset made of the interactions at `rows` (same users, items, ids and metadata). */
+/** The sub-dataset made of the interactions at `rows`: same users, items, ids and metadata (shared, not copied). */
 export function subset(data: InteractionData, rows: ArrayLike<number>, name = data.name): InteractionData {
   const n = rows.length;
   const out: InteractionData = {
@@ -45,8 +45,8 @@ function checkFraction(name: string, f: number): void {
 }
 
 /**
- * Each user's latest interaction is held out (ties: the larger item id), as in He et al. 2017.
- * Users with fewer than 2 interactions keep everything in train.
+ * Leave-one-out (He et al. 2017): each user's latest interaction is held out, ties broken by the larger
+ * item id so the split is deterministic. Users with fewer than 2 interactions keep everything in train.
  */
 export function leaveOneOutSplit(data: InteractionData): Split {
   const latest = new Int32Array(data.users).fill(-1);
@@ -62,7 +62,7 @@ export function leaveOneOutSplit(data: InteractionData): Split {
   return splitByMask(data, isTest);
 }
 
-/** A seeded random holdout of `testFraction` of all interactions. */
+/** A seeded random holdout of round(testFraction · interactions) interactions, testFraction in (0, 1). */
 export function randomSplit(data: InteractionData, options: { testFraction: number; seed: number }): Split {
   checkFraction('testFraction', options.testFraction);
   const order = shuffleInPlace(Array.from({ length: data.user.length }, (_, r) => r), createRng(options.seed).fork('random-split'));
@@ -72,7 +72,7 @@ export function randomSplit(data: InteractionData, options: { testFraction: numb
   return splitByMask(data, isTest);
 }
 
-/** k disjoint test folds that together cover every interaction (seeded). */
+/** `folds` disjoint, seeded test folds that together cover every interaction; fold sizes differ by at most one. */
 export function kFoldSplits(data: InteractionData, options: { folds: number; seed: number }): Split[] {
   const k = options.folds;
   if (!Number.isInteger(k) || k < 2) throw new RangeError(`folds must be an integer ≥ 2, got ${k}`);
@@ -83,7 +83,10 @@ export function kFoldSplits(data: InteractionData, options: { folds: number; see
   return Array.from({ length: k }, (_, f) => splitByMask(data, Uint8Array.from(fold, (x) => (x === f ? 1 : 0))));
 }
 
-/** For full ranking: each user's interactions split at random, keeping at least one in train when the user has ≥ 2. */
+/**
+ * For full ranking: each user's interactions are split at random, round(testFraction · n) held out but clamped
+ * to [1, n − 1], so every user with n ≥ 2 has both a test and a training item; users with n < 2 stay in train.
+ */
 export function perUserHoldoutSplit(data: InteractionData, options: { testFraction: number; seed: number }): Split {
   checkFraction('testFraction', options.testFraction);
   const rng = createRng(options.seed).fork('per-user-holdout');

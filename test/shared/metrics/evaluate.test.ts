@@ -1,141 +1,132 @@
-// Splits, negative sampling and the evaluators, with planted answers and bounds that cannot pass by accident.
-import { describe, expect, it } from 'vitest';
-import {
-  evaluateFullRanking,
-  evaluateLeaveOneOut,
-  evaluateRmse,
-  itemPopScorer,
-  kFoldSplits,
-  leaveOneOutSplit,
-  perUserHoldoutSplit,
-  randomSplit,
-  rmse,
-  sampleNegatives,
-} from '../../../shared/metrics';
+// The evaluators: planted answers, hand-computed cases, random scorers with bounds that cannot pass by accident.
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { evaluateFullRanking, evaluateLeaveOneOut, leaveOneOutSplit, sampleNegatives, topK, topKLists, touchedItems } from '../../../shared/metrics';
 import { createRng } from '../../../shared/math/random';
-import { dataset } from './data';
+import { dataset, distinctItemsDataset } from './data';
 
-const small = dataset(3, 6, [
-  [0, 0, 5, 10],
-  [0, 1, 4, 30],
-  [0, 2, 3, 30], // ties with item 1 at t=30: the larger item id (2) is held out
-  [1, 3, 5, 5],
-  [1, 4, 2, 1],
-  [2, 5, 4, 7], // single interaction: stays in train
-]);
+// 2,000 users with 5 distinct items each out of 500: the held-out item is never also a training item.
+const data = distinctItemsDataset(2000, 500, 5, 9);
+const { train, test } = leaveOneOutSplit(data);
+const negatives = sampleNegatives(data, test, { count: 99, seed: 1 });
+const heldOut = new Map<number, number>();
+test.user.forEach((u, j) => heldOut.set(u, test.item[j]!));
+const oracle = (u: number, items: Int32Array) => Float64Array.from(items, (i) => (i === heldOut.get(u) ? 1 : 0));
+const oracleAll = (u: number) => Float32Array.from({ length: 500 }, (_, i) => (i === heldOut.get(u) ? 1 : 0));
 
-describe('splits', () => {
-  it('leave-one-out holds out each user\'s latest interaction', () => {
-    const { train, test } = leaveOneOutSplit(small);
-    expect(Array.from(test.user)).toEqual([0, 1]);
-    expect(Array.from(test.item)).toEqual([2, 3]);
-    expect(train.user.length).toBe(4);
+describe('evaluateLeaveOneOut', () => {
+  it('an oracle that knows the held-out item gets HR@10 = NDCG@10 = 1 over every user', () => {
+    const m = evaluateLeaveOneOut({ test, negatives, score: oracle });
+    expect(m).toEqual({ 'HR@10': 1, 'NDCG@10': 1, users: 2000 });
   });
 
-  it('random split holds out the requested fraction, deterministically', () => {
-    const rng = createRng(1);
-    const rows: [number, number, number, number][] = Array.from({ length: 1000 }, (_, n) => [n % 50, rng.int(40), 3, n]);
-    const big = dataset(50, 40, rows);
-    const a = randomSplit(big, { testFraction: 0.2, seed: 3 });
-    const b = randomSplit(big, { testFraction: 0.2, seed: 3 });
-    const c = randomSplit(big, { testFraction: 0.2, seed: 4 });
-    expect(a.test.user.length).toBe(200);
-    expect(Array.from(a.test.timestamp)).toEqual(Array.from(b.test.timestamp));
-    expect(Array.from(a.test.timestamp)).not.toEqual(Array.from(c.test.timestamp));
+  it('an anti-oracle and a constant scorer get 0 (ties count against the target)', () => {
+    const anti = evaluateLeaveOneOut({ test, negatives, score: (u, items) => Float64Array.from(items, (i) => (i === heldOut.get(u) ? -1 : 0)) });
+    expect([anti['HR@10'], anti['NDCG@10']]).toEqual([0, 0]);
+    const constant = evaluateLeaveOneOut({ test, negatives, score: (_u, items) => new Float32Array(items.length) });
+    expect([constant['HR@10'], constant['NDCG@10']]).toEqual([0, 0]);
   });
 
-  it('k folds partition the interactions exactly', () => {
-    const folds = kFoldSplits(small, { folds: 3, seed: 1 });
-    const seen = folds.flatMap((f) => Array.from(f.test.timestamp, (t, j) => `${f.test.user[j]}-${f.test.item[j]}-${t}`));
-    expect(seen.sort()).toEqual(Array.from(small.timestamp, (t, j) => `${small.user[j]}-${small.item[j]}-${t}`).sort());
-    for (const f of folds) expect(f.train.user.length + f.test.user.length).toBe(6);
+  it('a random scorer over 100 candidates has HR@10 ≈ 0.1 and NDCG@10 ≈ 0.0454', () => {
+    // Rank is uniform on 0..99: E[HR@10] = 10/100, sd per user 0.3 → over 2,000 users se 0.0067; ±0.03 is 4.5 se.
+    // E[NDCG@10] = Σ_{r<10} 1/log2(r+2) / 100 = 4.54336/100; sd per user 0.151 → se 0.0034; ±0.015 is 4.4 se.
+    const r = createRng(77);
+    const m = evaluateLeaveOneOut({ test, negatives, score: (_u, items) => Float64Array.from(items, () => r.float()) });
+    expect(m.users).toBe(2000);
+    expect(Math.abs(m['HR@10'] - 0.1)).toBeLessThan(0.03);
+    expect(Math.abs(m['NDCG@10'] - 0.0454336)).toBeLessThan(0.015);
   });
 
-  it('per-user holdout keeps at least one training item per user', () => {
-    const { train } = perUserHoldoutSplit(small, { testFraction: 0.9, seed: 2 });
-    expect(new Set(train.user)).toEqual(new Set([0, 1, 2]));
+  it('averages hand-placed ranks 0, 3, 9 and 10 and keys the result with K', () => {
+    // Four users, negatives 1..11 scored 100, 99, …, 90; target item 0 scored 100.5 − rank sits just above `rank` of them.
+    // HR@10 = (1 + 1 + 1 + 0)/4 = 0.75; NDCG@10 = (1 + 1/log2(5) + 1/log2(11) + 0)/4 = (1 + 0.430677 + 0.289065)/4 = 0.429935.
+    // With K = 4: HR@4 = 2/4, NDCG@4 = (1 + 0.430677)/4 = 0.357669.
+    const ranks = [0, 3, 9, 10];
+    const t = dataset(4, 20, ranks.map((_, u) => [u, 0, 1, 0]));
+    const negs = ranks.map(() => Int32Array.from({ length: 11 }, (_, j) => j + 1));
+    const score = (u: number, items: Int32Array) => Float64Array.from(items, (i) => (i === 0 ? 100.5 - ranks[u]! : 101 - i));
+    const m10 = evaluateLeaveOneOut({ test: t, negatives: negs, score });
+    expect(m10['HR@10']).toBe(0.75);
+    expect(m10['NDCG@10']).toBeCloseTo(0.429935, 6);
+    const m4 = evaluateLeaveOneOut({ test: t, negatives: negs, score, k: 4 });
+    expect(Object.keys(m4).sort()).toEqual(['HR@4', 'NDCG@4', 'users']);
+    expect(m4['HR@4']).toBe(0.5);
+    expect(m4['NDCG@4']).toBeCloseTo(0.357669, 6);
+  });
+
+  it('types its keys with the K given', () => {
+    expectTypeOf(evaluateLeaveOneOut({ test, negatives, score: oracle })).toEqualTypeOf<{ 'HR@10': number; 'NDCG@10': number } & { users: number }>();
+    expectTypeOf(evaluateLeaveOneOut({ test, negatives, score: oracle, k: 5 })['HR@5']).toEqualTypeOf<number>();
+  });
+
+  it('returns zeros over no users rather than NaN', () => {
+    expect(evaluateLeaveOneOut({ test: dataset(2, 3, []), negatives: [], score: oracle })).toEqual({ 'HR@10': 0, 'NDCG@10': 0, users: 0 });
   });
 
   it.each([
-    [() => randomSplit(small, { testFraction: 0, seed: 1 }), /testFraction must be in \(0, 1\)/],
-    [() => randomSplit(small, { testFraction: 1.2, seed: 1 }), /testFraction/],
-    [() => kFoldSplits(small, { folds: 1, seed: 1 }), /folds must be an integer ≥ 2/],
-    [() => kFoldSplits(small, { folds: 2.5, seed: 1 }), /folds/],
-    [() => sampleNegatives(small, small, { count: 0, seed: 1 }), /count must be a positive integer/],
-  ])('refuses bad arguments (%#)', (call, message) => {
+    ['k 0', () => evaluateLeaveOneOut({ test, negatives, score: oracle, k: 0 }), /k must be an integer ≥ 1, got 0/],
+    ['k 2.5', () => evaluateLeaveOneOut({ test, negatives, score: oracle, k: 2.5 }), /k must be an integer/],
+    ['scores of the wrong length', () => evaluateLeaveOneOut({ test, negatives, score: () => new Float64Array(3) }), /score returned 3 scores for user 0, expected 100/],
+    ['missing negatives', () => evaluateLeaveOneOut({ test, negatives: negatives.slice(0, 5), score: oracle }), /negatives has no list for user 5/],
+    ['two test rows for a user', () => evaluateLeaveOneOut({ test: dataset(1, 9, [[0, 1, 1, 0], [0, 2, 1, 1]]), negatives: [Int32Array.of(3)], score: oracle }), /more than one interaction for user 0/],
+  ])('%s → RangeError', (_name, call, message) => {
+    expect(call).toThrow(RangeError);
     expect(call).toThrow(message);
   });
 });
 
-describe('negative sampling', () => {
-  it('never picks an item the user touched, without repeats, and is seeded', () => {
-    const rng = createRng(2);
-    const rows: [number, number, number, number][] = [];
-    for (let u = 0; u < 30; u++) for (let t = 0; t < 20; t++) rows.push([u, rng.int(300), 4, t]);
-    const data = dataset(30, 300, rows);
-    const { test } = leaveOneOutSplit(data);
-    const a = sampleNegatives(data, test, { count: 99, seed: 5 });
-    const b = sampleNegatives(data, test, { count: 99, seed: 5 });
-    for (let u = 0; u < 30; u++) {
-      const touched = new Set(rows.filter((r) => r[0] === u).map((r) => r[1]));
-      expect(new Set(a[u]).size).toBe(99);
-      for (const i of a[u]!) expect(touched.has(i)).toBe(false);
-      expect(Array.from(a[u]!)).toEqual(Array.from(b[u]!));
-    }
+describe('evaluateFullRanking', () => {
+  it('an oracle gets Recall@20 = NDCG@20 = 1, even when it also scores training items highest (they are excluded)', () => {
+    expect(evaluateFullRanking({ train, test, scoreAll: oracleAll })).toEqual({ 'Recall@20': 1, 'NDCG@20': 1, users: 2000 });
+    const seen = touchedItems(train);
+    const trainFirst = (u: number) => Float32Array.from({ length: 500 }, (_, i) => (seen[u]!.has(i) ? 2 : i === heldOut.get(u) ? 1 : 0));
+    expect(evaluateFullRanking({ train, test, scoreAll: trainFirst, k: 1 })).toEqual({ 'Recall@1': 1, 'NDCG@1': 1, users: 2000 });
   });
 
-  it('takes every untouched item when fewer than count exist', () => {
-    const { test } = leaveOneOutSplit(small);
-    const negs = sampleNegatives(small, test, { count: 99, seed: 1 });
-    expect(Array.from(negs[0]!).sort()).toEqual([3, 4, 5]);
-    expect(negs[2]!.length).toBe(0); // no test item
+  it('a random scorer finds the held-out item in the top 20 of 496 unseen items about 20/496 of the time', () => {
+    // P(hit) = 20/496 = 0.04032, sd per user 0.197 → se over 2,000 users 0.0044; ±0.018 is 4 se.
+    const r = createRng(78);
+    const m = evaluateFullRanking({ train, test, scoreAll: () => Float32Array.from({ length: 500 }, () => r.float()) });
+    expect(Math.abs(m['Recall@20'] - 20 / 496)).toBeLessThan(0.018);
+    expect(m['NDCG@20']).toBeLessThan(m['Recall@20']); // one relevant item: NDCG ≤ hit, strictly below unless always at rank 0
+  });
+
+  it('matches a hand computation and skips users without test items', () => {
+    // User 0: train {0}, test {2, 4}; scores make the ranking over unseen items [1, 2, 3, 4, 5].
+    // K = 3 → list [1, 2, 3]: Recall = 1/2; DCG = 1/log2(3) = 0.630930; IDCG = 1 + 0.630930 → NDCG = 0.386853.
+    // User 1: train {5}, test {3}; ranking [0, 1, 2, 3, 4] → item 3 at position 3, outside K: Recall 0, NDCG 0.
+    // User 2 has no test items and is skipped. Means: Recall 0.25, NDCG 0.193426.
+    const tr = dataset(3, 6, [[0, 0, 1, 0], [1, 5, 1, 0], [2, 1, 1, 0]]);
+    const te = dataset(3, 6, [[0, 2, 1, 1], [0, 4, 1, 1], [1, 3, 1, 1]]);
+    const scoreAll = () => Float64Array.from([9, 8, 7, 6, 5, 4]);
+    const m = evaluateFullRanking({ train: tr, test: te, scoreAll, k: 3 });
+    expect(m.users).toBe(2);
+    expect(m['Recall@3']).toBeCloseTo(0.25, 12);
+    expect(m['NDCG@3']).toBeCloseTo(0.193426, 6);
+  });
+
+  it.each([
+    ['k 0', () => evaluateFullRanking({ train, test, scoreAll: oracleAll, k: 0 }), /k must be an integer ≥ 1/],
+    ['scores of the wrong length', () => evaluateFullRanking({ train, test, scoreAll: () => new Float32Array(499) }), /scoreAll returned 499 scores for user 0, expected 500/],
+    ['different id spaces', () => evaluateFullRanking({ train, test: dataset(2000, 501, []), scoreAll: oracleAll }), /must share one id space/],
+  ])('%s → RangeError', (_name, call, message) => {
+    expect(call).toThrow(RangeError);
+    expect(call).toThrow(message);
   });
 });
 
-describe('evaluators', () => {
-  const rng = createRng(9);
-  const rows: [number, number, number, number][] = [];
-  for (let u = 0; u < 2000; u++) {
-    const items = new Set<number>();
-    while (items.size < 5) items.add(rng.int(500)); // distinct, so the held-out item is not also in train
-    [...items].forEach((i, t) => rows.push([u, i, 3, t]));
-  }
-  const data = dataset(2000, 500, rows);
-  const { train, test } = leaveOneOutSplit(data);
-  const negatives = sampleNegatives(data, test, { count: 99, seed: 1 });
-  const heldOut = new Map<number, number>();
-  test.user.forEach((u, j) => heldOut.set(u, test.item[j]!));
-
-  it('an oracle that knows the held-out item scores HR = NDCG = 1', () => {
-    const m = evaluateLeaveOneOut({ test, negatives, score: (u, items) => Float64Array.from(items, (i) => (i === heldOut.get(u) ? 1 : 0)) });
-    expect(m['HR@10']).toBe(1);
-    expect(m['NDCG@10']).toBe(1);
-  });
-
-  it('a random scorer over 100 candidates has HR@10 ≈ 0.1 (2,000 users: ±0.03 is > 4 standard deviations)', () => {
-    const r = createRng(77);
-    const m = evaluateLeaveOneOut({ test, negatives, score: (_u, items) => Float64Array.from(items, () => r.float()) });
-    expect(m.users).toBe(test.user.length);
-    expect(Math.abs(m['HR@10']! - 0.1)).toBeLessThan(0.03);
-  });
-
-  it('full ranking excludes training items and scores an oracle perfectly', () => {
-    const m = evaluateFullRanking({ train, test, scoreAll: (u) => Float64Array.from({ length: 500 }, (_, i) => (i === heldOut.get(u) ? 1 : 0)), k: 20 });
-    expect(m['Recall@20']).toBe(1);
-    expect(m['NDCG@20']).toBe(1);
-  });
-
-  it('ItemPop ranks by distinct users per item', () => {
-    const d = dataset(3, 3, [[0, 1, 1, 0], [1, 1, 1, 0], [1, 1, 1, 1], [2, 2, 1, 0]]);
-    expect(Array.from(itemPopScorer(d).scoreAll(0))).toEqual([0, 2, 1]); // user 1's repeat of item 1 counts once
-  });
-
-  it('RMSE matches the hand computation and refuses bad input', () => {
-    // errors 1, −1, 2 → sqrt((1 + 1 + 4) / 3) = sqrt(2)
-    expect(rmse([4, 2, 5], [3, 3, 3])).toBeCloseTo(Math.SQRT2, 12);
-    expect(() => rmse([1], [1, 2])).toThrow(/1 predictions for 2 ratings/);
-    expect(() => rmse([Number.NaN], [1])).toThrow(/not finite/);
-    expect(() => rmse([], [])).toThrow(/no ratings/);
-    expect(evaluateRmse({ test: small, predict: () => 4 }).RMSE).toBeCloseTo(Math.sqrt((1 + 0 + 1 + 1 + 4 + 0) / 6), 6);
+describe('topKLists', () => {
+  it("gives every user's top K over unseen items, and the top 10 is a prefix of the top 20", () => {
+    const r = createRng(5);
+    const scores = Array.from({ length: 2000 }, () => Float32Array.from({ length: 500 }, () => r.float()));
+    const seen = touchedItems(train);
+    const top20 = topKLists(train, (u) => scores[u]!, 20);
+    const top10 = topKLists(train, (u) => scores[u]!, 10);
+    expect(top20.length).toBe(2000);
+    for (let u = 0; u < 2000; u += 97) {
+      expect(Array.from(top20[u]!)).toEqual(Array.from(topK(scores[u]!, 20, seen[u])));
+      expect(Array.from(top10[u]!)).toEqual(Array.from(top20[u]!.subarray(0, 10)));
+      for (const i of top20[u]!) expect(seen[u]!.has(i)).toBe(false);
+    }
+    expect(() => topKLists(train, (u) => scores[u]!, 0)).toThrow(/k must be an integer ≥ 1/);
   });
 });
