@@ -53,5 +53,12 @@ export function localUpdateReference(model: MfModel, history: History, config: L
   }
   const userGram = new Float64Array(k * k);
   for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) userGram[a * k + b] = u[a + off]! * u[b + off]!;
-  return { itemDelta, biasDelta, biasWeight, userGram };
+  const itemCurvature = new Float32Array(n);
+  let normSq = 0;
+  for (let a = 0; a < k; a++) normSq += u[a + off]! ** 2;
+  for (let j = 0; j < history.items.length; j++) {
+    const w = params.kind === 'implicit' ? confidence(params, history.values[j]!) - 1 : 1;
+    itemCurvature[history.items[j]!] = (w * normSq) / k;
+  }
+  return { itemDelta, biasDelta, biasWeight, itemCurvature, userGram };
 }

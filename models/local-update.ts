@@ -29,6 +29,11 @@ export interface LocalUpdate {
   biasDelta: Float32Array;
   /** Extra Newton weight per item for the bias step (c_i − 1 on history items, else 0). */
   biasWeight: Float32Array;
+  /**
+   * Per-item curvature the shared Gram misses, as a trace estimate: w_i ‖u‖² / dim on history items
+   * (w = c − 1 implicit, 1 explicit), so the server can precondition each item row separately.
+   */
+  itemCurvature: Float32Array;
   /** u uᵀ at the final user vector (dim × dim), for the server's preconditioner. */
   userGram: Float64Array;
 }
@@ -172,8 +177,17 @@ export function localUpdate(prepared: PreparedTable, history: History, config: L
       }
     }
     const userGram = new Float64Array(k * k);
-    for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) userGram[a * k + b] = uk[a]! * uk[b]!;
-    return { itemDelta, biasDelta, biasWeight, userGram };
+    let normSq = 0;
+    for (let a = 0; a < k; a++) {
+      normSq += uk[a]! * uk[a]!;
+      for (let b = 0; b < k; b++) userGram[a * k + b] = uk[a]! * uk[b]!;
+    }
+    const itemCurvature = new Float32Array(n);
+    for (let j = 0; j < m; j++) {
+      const w = params.kind === 'implicit' ? confidence(params, history.values[j]!) - 1 : 1;
+      itemCurvature[history.items[j]!] = (w * normSq) / k;
+    }
+    return { itemDelta, biasDelta, biasWeight, itemCurvature, userGram };
   } finally {
     indices.dispose();
     if (v !== prepared.vectors) v.dispose();

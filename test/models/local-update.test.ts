@@ -56,6 +56,7 @@ describe('localUpdate', () => {
             expect(maxRelDiff(fast.itemDelta, slow.itemDelta)).toBeLessThan(2e-3);
             expect(maxRelDiff(fast.biasDelta, slow.biasDelta)).toBeLessThan(2e-3);
             expect(Array.from(fast.biasWeight)).toEqual(Array.from(slow.biasWeight));
+            expect(maxRelDiff(fast.itemCurvature, slow.itemCurvature)).toBeLessThan(2e-3);
             expect(maxRelDiff(fast.userGram, slow.userGram)).toBeLessThan(2e-3);
           } finally {
             prepared.dispose();

@@ -1,0 +1,66 @@
+// The flat layout of a device's contribution to a round: the vector that is clipped, quantised and masked.
+//
+// [ itemDelta (items·dim) | biasDelta (items) | biasWeight (items) | itemCurvature (items) | userGram (dim·dim) | count (1) ]
+// Everything the server needs for its step is a sum over devices, so it can come out of secure aggregation.
+import type { LocalUpdate } from '../local-update';
+
+/** Sizes of the parts of an update vector. */
+export interface UpdateLayout {
+  items: number;
+  dim: number;
+}
+
+/** Length of the flat vector for a layout. */
+export function updateLength(layout: UpdateLayout): number {
+  return layout.items * layout.dim + 3 * layout.items + layout.dim * layout.dim + 1;
+}
+
+/** Flatten a local update (count = 1 marks one contributing device). */
+export function flattenUpdate(update: LocalUpdate, layout: UpdateLayout): Float32Array {
+  const { items, dim } = layout;
+  if (update.itemDelta.length !== items * dim || update.biasDelta.length !== items || update.userGram.length !== dim * dim) {
+    throw new RangeError('local update does not match the layout');
+  }
+  const out = new Float32Array(updateLength(layout));
+  let o = 0;
+  out.set(update.itemDelta, o);
+  o += items * dim;
+  out.set(update.biasDelta, o);
+  o += items;
+  out.set(update.biasWeight, o);
+  o += items;
+  out.set(update.itemCurvature, o);
+  o += items;
+  for (let n = 0; n < dim * dim; n++) out[o + n] = update.userGram[n]!;
+  o += dim * dim;
+  out[o] = 1;
+  return out;
+}
+
+/** A summed update, split back into its parts (views into `sum`). */
+export interface AggregateUpdate {
+  itemDelta: Float64Array;
+  biasDelta: Float64Array;
+  biasWeight: Float64Array;
+  itemCurvature: Float64Array;
+  userGram: Float64Array;
+  count: number;
+}
+
+/** Split a summed flat vector into its parts. */
+export function splitAggregate(sum: Float64Array, layout: UpdateLayout): AggregateUpdate {
+  const { items, dim } = layout;
+  if (sum.length !== updateLength(layout)) throw new RangeError(`aggregate has length ${sum.length}, expected ${updateLength(layout)}`);
+  let o = 0;
+  const take = (n: number) => {
+    const v = sum.subarray(o, o + n);
+    o += n;
+    return v;
+  };
+  const itemDelta = take(items * dim);
+  const biasDelta = take(items);
+  const biasWeight = take(items);
+  const itemCurvature = take(items);
+  const userGram = take(dim * dim);
+  return { itemDelta, biasDelta, biasWeight, itemCurvature, userGram, count: sum[o]! };
+}
