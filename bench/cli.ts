@@ -2,9 +2,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { loadDataset, DATASET_FORMATS, type DatasetFormat } from './datasets';
+import { stat } from 'node:fs/promises';
+import { loadDataset, loadMovieLens100kSplit, DATASET_FORMATS, type DatasetFormat, type MovieLens100kFold } from './datasets';
+import type { InteractionData } from '../shared/data/interactions';
 import { initBackend, describeBackend } from '../models/backend';
-import { runCentralized } from './experiments/centralized';
+import { runCentralized, type RatingSplits } from './experiments/centralized';
 import { PROTOCOLS, type Protocol } from './experiments/evaluation';
 import { choiceOption, intOption, numberOption } from './cli-options';
 import { formatTable, printMetricsTable } from './table';
@@ -36,12 +38,25 @@ export function buildProgram(): Command {
     .option('--lambda <x>', 'ridge regularisation λ', numberOption(0))
     .option('--alpha <x>', 'implicit confidence slope α (c = 1 + α·rating/5)', numberOption(0, true))
     .option('--splits <n>', 'rating protocol: random 80/20 splits to average', intOption(1, 100), 5)
-    .action(async (opts: { data: string; format?: DatasetFormat; seed: number; out?: string; protocol: Protocol; dim?: number; epochs?: number; lambda?: number; alpha?: number; splits: number }) => {
+    .addOption(new Option('--folds <k>', 'rating protocol: k-fold cross-validation instead of random splits').argParser(intOption(2, 100)).conflicts('mlFold'))
+    .addOption(new Option('--ml-fold <name>', "rating protocol: MovieLens 100K's own u<name>.base/u<name>.test files in the --data folder").choices(['1', '2', '3', '4', '5', 'a', 'b']))
+    .action(async (opts: { data: string; format?: DatasetFormat; seed: number; out?: string; protocol: Protocol; dim?: number; epochs?: number; lambda?: number; alpha?: number; splits: number; folds?: number; mlFold?: MovieLens100kFold }) => {
+      if ((opts.folds !== undefined || opts.mlFold !== undefined) && opts.protocol !== 'rating') throw new Error('--folds and --ml-fold apply to --protocol rating only');
       const backend = describeBackend(await initBackend());
-      const data = await loadDataset(opts.data, opts.format ? { format: opts.format } : {});
+      let data: InteractionData;
+      let ratingSplits: RatingSplits | undefined;
+      if (opts.mlFold !== undefined) {
+        const dir = (await stat(opts.data)).isDirectory() ? opts.data : path.dirname(opts.data);
+        const split = await loadMovieLens100kSplit(dir, opts.mlFold);
+        data = split.train;
+        ratingSplits = { kind: 'given', label: `MovieLens u${opts.mlFold}.base/u${opts.mlFold}.test`, splits: [split] };
+      } else {
+        data = await loadDataset(opts.data, opts.format ? { format: opts.format } : {});
+        if (opts.folds !== undefined) ratingSplits = { kind: 'kfold', folds: opts.folds };
+      }
       const out = path.resolve(opts.out ?? path.join('out', `centralized-${opts.protocol}`));
       process.stderr.write(`dataset ${data.name}: ${data.users} users, ${data.items} items, ${data.user.length} interactions; backend ${backend}\n`);
-      const results = await runCentralized({ ...opts, data, out, backend, log: (l) => process.stderr.write(`${l}\n`) });
+      const results = await runCentralized({ ...opts, data, out, backend, ...(ratingSplits && { ratingSplits }), log: (l) => process.stderr.write(`${l}\n`) });
       printMetricsTable(results);
       process.stdout.write(`\nwrote ${path.join(out, 'results.json')} and ${path.join(out, 'report.html')}\n`);
     });

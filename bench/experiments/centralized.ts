@@ -8,9 +8,11 @@ import {
   itemPopScorer,
   leaveOneOutSplit,
   perUserHoldoutSplit,
+  kFoldSplits,
   randomSplit,
   sampleNegatives,
   type Metrics,
+  type Split,
 } from '../../shared/metrics';
 import { trainImplicit, IMPLICIT_DEFAULTS, type ImplicitTrainConfig } from '../../models/mf/implicit-als';
 import { trainExplicit, EXPLICIT_DEFAULTS, type ExplicitTrainConfig } from '../../models/mf/explicit-als';
@@ -33,7 +35,9 @@ export interface CentralizedOptions {
   epochs?: number;
   lambda?: number;
   alpha?: number;
-  /** Rating protocol: number of random 80/20 splits averaged. */
+  /** Rating protocol: how the held-out ratings are chosen (default: 5 random 80/20 splits). */
+  ratingSplits?: RatingSplits;
+  /** Rating protocol: number of random 80/20 splits averaged (when ratingSplits is not given). */
   splits: number;
   log?: (line: string) => void;
 }
@@ -67,6 +71,23 @@ function explicitConfig(o: CentralizedOptions, seed: number, data: InteractionDa
   };
 }
 
+/** Held-out ratings: seeded random 80/20 splits, k folds, or given train/test pairs (e.g. MovieLens u1.base/u1.test). */
+export type RatingSplits = { kind: 'random'; count: number } | { kind: 'kfold'; folds: number } | { kind: 'given'; label: string; splits: Split[] };
+
+function ratingSplitsOf(o: CentralizedOptions): { label: string; count: number; get: (s: number) => Split } {
+  const spec = o.ratingSplits ?? { kind: 'random', count: o.splits };
+  switch (spec.kind) {
+    case 'random':
+      return { label: `${spec.count} random 80/20 splits`, count: spec.count, get: (s) => randomSplit(o.data, { testFraction: 0.2, seed: o.seed + s }) };
+    case 'kfold': {
+      const folds = kFoldSplits(o.data, { folds: spec.folds, seed: o.seed });
+      return { label: `${spec.folds}-fold cross-validation`, count: folds.length, get: (s) => folds[s]! };
+    }
+    case 'given':
+      return { label: spec.label, count: spec.splits.length, get: (s) => spec.splits[s]! };
+  }
+}
+
 /** Score callback over candidate items from solved user vectors. */
 function candidateScorer(model: MfModel, users: FactorSide): (user: number, items: Int32Array) => Float64Array {
   return (user, items) => Float64Array.from(items, (i) => scorePair(model, users, user, i));
@@ -84,10 +105,11 @@ export async function runCentralized(o: CentralizedOptions): Promise<ModelResult
   if (o.protocol === 'rating') {
     const per: { model: Metrics; base: Metrics }[] = [];
     const cfg0 = explicitConfig(o, o.seed, o.data);
-    config = { model: 'biased MF (ALS)', ...cfg0, splits: o.splits, testFraction: 0.2 };
-    const bar = startProgress('rating splits', o.splits * cfg0.epochs);
-    for (let s = 0; s < o.splits; s++) {
-      const { train, test } = randomSplit(o.data, { testFraction: 0.2, seed: o.seed + s });
+    const splits = ratingSplitsOf(o);
+    config = { model: 'biased MF (ALS)', ...cfg0, splits: splits.label };
+    const bar = startProgress('rating splits', splits.count * cfg0.epochs);
+    for (let s = 0; s < splits.count; s++) {
+      const { train, test } = splits.get(s);
       const cfg = explicitConfig(o, o.seed + s, train);
       const tTrain = performance.now();
       const model = trainExplicit(train, cfg, (epoch, info) => {
@@ -101,7 +123,7 @@ export async function runCentralized(o: CentralizedOptions): Promise<ModelResult
       const itemMean = itemMeanPredictor(train);
       const b = evaluateRmse({ test, predict: itemMean });
       per.push({ model: { RMSE: m.RMSE }, base: { RMSE: b.RMSE } });
-      log(`split ${s + 1}/${o.splits}: RMSE ${m.RMSE.toFixed(4)} (ItemMean ${b.RMSE.toFixed(4)})`);
+      log(`split ${s + 1}/${splits.count}: RMSE ${m.RMSE.toFixed(4)} (ItemMean ${b.RMSE.toFixed(4)})`);
     }
     bar.stop();
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -1,7 +1,7 @@
 // The benchmark CLI end to end (child processes): results files on a small dataset, and clear errors for bad input.
 import { describe, expect, it, beforeAll } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -65,6 +65,28 @@ describe('bench centralized', () => {
     expect(r.stdout).toContain(expected[0]!);
   });
 
+  it('supports k-fold and MovieLens 100K predefined rating splits', async () => {
+    const out = path.join(dir, 'kfold');
+    const r = await bench(['centralized', '--data', csv, '--protocol', 'rating', '--folds', '3', '--epochs', '2', '--dim', '3', '--out', out]);
+    expect(r.code).toBe(0);
+    const results = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8'));
+    expect(results.config.splits).toBe('3-fold cross-validation');
+    expect(results.config.rmsePerSplit).toHaveLength(3);
+    // A tiny MovieLens 100K folder with its own u1.base / u1.test.
+    const ml = path.join(dir, 'ml-100k');
+    await mkdir(ml, { recursive: true });
+    const rng = createRng(8);
+    const rows = (n: number) => Array.from({ length: n }, () => `${1 + rng.int(20)}\t${1 + rng.int(15)}\t${1 + rng.int(5)}\t${880000000 + rng.int(1000)}`).join('\n');
+    await writeFile(path.join(ml, 'u1.base'), `${rows(200)}\n`);
+    await writeFile(path.join(ml, 'u1.test'), `${rows(40)}\n`);
+    const out2 = path.join(dir, 'mlfold');
+    const r2 = await bench(['centralized', '--data', ml, '--protocol', 'rating', '--ml-fold', '1', '--epochs', '2', '--dim', '3', '--out', out2]);
+    expect(r2.stderr).not.toMatch(/error/i);
+    const results2 = JSON.parse(await readFile(path.join(out2, 'results.json'), 'utf8'));
+    expect(results2.config.splits).toBe('MovieLens u1.base/u1.test');
+    expect(Number.isFinite(results2.metrics.RMSE)).toBe(true);
+  });
+
   it('gives the same numbers for the same seed', async () => {
     const a = path.join(dir, 'seed-a');
     const b = path.join(dir, 'seed-b');
@@ -87,6 +109,9 @@ describe('bench input errors', () => {
     [['centralized', '--lambda', '-1'], /--lambda.*expected a number > 0/],
     [['centralized', '--data', '/nonexistent/ratings.csv'], /ratings\.csv/],
     [['nonsense'], /unknown command 'nonsense'/],
+    [['centralized', '--folds', '3'], /--folds and --ml-fold apply to --protocol rating only/],
+    [['centralized', '--protocol', 'rating', '--folds', '1'], /--folds.*expected an integer from 2/],
+    [['centralized', '--protocol', 'rating', '--ml-fold', '9'], /--ml-fold.*Allowed choices/],
   ])('%j is refused with a clear message and status 1', async (args, message) => {
     const r = await bench(args);
     expect(r.code).toBe(1);
