@@ -1,0 +1,62 @@
+// The server's last step: rebuild survivors' self seeds and dropped devices' mask keys, and strip every mask from the sum.
+//
+// Σ_{u∈S} y_u = Σ x_u + Σ_{u∈S} PRG(b_u) + Σ_{u∈S, v∈D∩N(u)} ±PRG(s_uv): pairwise masks between two survivors cancel,
+// so only the self masks of survivors S and the pairwise masks towards dropped devices D remain to remove.
+import { agreeKey, KEY_CONTEXT } from './keys';
+import { addMask } from './masking';
+import { combineVerified, decodeShare, type Share } from './shamir';
+import { SecAggError } from './errors';
+import type { Sodium } from './sodium';
+import { maskSign, seedCommitment, type Advertisement } from './transcript';
+
+/** What the server holds at the end of a round. */
+export interface UnmaskInput {
+  sodium: Sodium;
+  threshold: number;
+  advertised: ReadonlyMap<string, Advertisement>;
+  graph: ReadonlyMap<string, readonly string[]>;
+  survivors: readonly string[];
+  dropped: readonly string[];
+  /** Σ of the survivors' masked vectors (mod 2^32). */
+  maskedSum: Uint32Array;
+  /** Revealed shares by owner: encoded shares as received. */
+  selfSeedShares: ReadonlyMap<string, readonly Uint8Array[]>;
+  maskKeyShares: ReadonlyMap<string, readonly Uint8Array[]>;
+}
+
+function decodeAll(owner: string, encoded: readonly Uint8Array[] | undefined, threshold: number): Share[] {
+  const shares: Share[] = [];
+  const xs = new Set<number>();
+  for (const bytes of encoded ?? []) {
+    const s = decodeShare(bytes, 32);
+    if (xs.has(s.x)) continue; // a repeated holder index adds nothing
+    xs.add(s.x);
+    shares.push(s);
+  }
+  if (shares.length < threshold) throw new SecAggError('share.too_few', `${shares.length} shares for ${owner}, fewer than t = ${threshold}: the round cannot be unmasked`);
+  return shares;
+}
+
+/** Rebuild the secrets and return the exact sum of the survivors' inputs (mod 2^32); throws when a secret cannot be rebuilt. */
+export function unmaskSum(input: UnmaskInput): Uint32Array {
+  const { sodium, threshold } = input;
+  const sum = Uint32Array.from(input.maskedSum);
+  for (const u of input.survivors) {
+    const ad = input.advertised.get(u)!;
+    // A share that does not rebuild the committed seed is tampered with: try other t-subsets.
+    const seed = combineVerified(decodeAll(u, input.selfSeedShares.get(u), threshold), threshold, 32, (s) => sodium.memcmp(seedCommitment(sodium, s), ad.seedCommitment));
+    addMask(sodium, sum, seed, -1);
+  }
+  const survivors = new Set(input.survivors);
+  for (const v of input.dropped) {
+    const ad = input.advertised.get(v)!;
+    const privateKey = combineVerified(decodeAll(v, input.maskKeyShares.get(v), threshold), threshold, 32, (k) => sodium.memcmp(sodium.crypto_scalarmult_base(k), ad.maskKey));
+    const keys = { publicKey: ad.maskKey, privateKey };
+    for (const u of input.graph.get(v) ?? []) {
+      if (!survivors.has(u)) continue;
+      const seed = agreeKey(sodium, keys, input.advertised.get(u)!.maskKey, KEY_CONTEXT.maskSeed);
+      addMask(sodium, sum, seed, maskSign(u, v) === 1 ? -1 : 1); // u added maskSign(u, v)·PRG(s_uv)
+    }
+  }
+  return sum;
+}
