@@ -2,13 +2,16 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import type { Metrics } from '../shared/metrics';
+import { runFederated } from './experiments/federated';
 import { loadDataset, loadMovieLens100kSplit, DATASET_FORMATS, type DatasetFormat, type MovieLens100kFold } from './datasets';
 import type { InteractionData } from '../shared/data/interactions';
 import { initBackend, describeBackend } from '../models/backend';
 import { runCentralized, type RatingSplits } from './experiments/centralized';
 import { PROTOCOLS, type Protocol } from './experiments/evaluation';
-import { choiceOption, intOption, numberOption } from './cli-options';
+import { choiceOption, intOption, listOption, numberOption } from './cli-options';
+import { runSecaggCost } from './experiments/secagg-cost';
 import { formatTable, printMetricsTable } from './table';
 import { runLocalUpdateSpeed } from './experiments/local-update-speed';
 
@@ -59,6 +62,51 @@ export function buildProgram(): Command {
       const results = await runCentralized({ ...opts, data, out, backend, ...(ratingSplits && { ratingSplits }), log: (l) => process.stderr.write(`${l}\n`) });
       printMetricsTable(results);
       process.stdout.write(`\nwrote ${path.join(out, 'results.json')} and ${path.join(out, 'report.html')}\n`);
+    });
+
+  dataOptions(program.command('federated').description('federated training with the real client and protocol code in one process (no sockets)'))
+    .option('--protocol <name>', 'evaluation protocol: loo|full', choiceOption(['loo', 'full'] as const), 'loo' as const)
+    .option('--rounds <n>', 'training rounds', intOption(1, 100_000), 40)
+    .option('--clients-per-round <n>', 'expected cohort size (Poisson sampling rate = n / users)', intOption(3, 1_000_000), 120)
+    .option('--local-epochs <n>', 'local epochs per device', intOption(1, 100), 1)
+    .option('--secagg <on|off>', 'secure aggregation (off: the server sums plain fixed-point updates)', choiceOption(['on', 'off'] as const), 'on' as const)
+    .option('--graph <kind>', 'secure-aggregation graph: complete (Bonawitz) or sparse (SecAgg+)', choiceOption(['complete', 'sparse'] as const), 'sparse' as const)
+    .option('--dropout <p>', 'probability that a sampled device drops out (at a random stage)', numberOption(0, true, 0.9), 0)
+    .option('--dim <k>', 'embedding dimension', intOption(1, 1024), 32)
+    .option('--clip-norm <c>', 'L2 clipping bound of each update', numberOption(0), 250)
+    .option('--server-lr <x>', 'server step size', numberOption(0, false, 2), 0.5)
+    .option('--averaging <x>', 'EMA decay of the served table (0 = serve the latest iterate)', numberOption(0, true, 0.999), 0.9)
+    .option('--eval-every <n>', 'evaluate every n rounds', intOption(1), 5)
+    .option('--centralized <results.json>', 'a centralized results.json to plot beside the curve')
+    .action(async (opts: { data: string; format?: DatasetFormat; seed: number; out?: string; protocol: 'loo' | 'full'; rounds: number; clientsPerRound: number; localEpochs: number; secagg: 'on' | 'off'; graph: 'complete' | 'sparse'; dropout: number; dim: number; clipNorm: number; serverLr: number; averaging: number; evalEvery: number; centralized?: string }) => {
+      const backend = describeBackend(await initBackend());
+      const data = await loadDataset(opts.data, opts.format ? { format: opts.format } : {});
+      const out = path.resolve(opts.out ?? path.join('out', `federated-${opts.protocol}-secagg-${opts.secagg}`));
+      const centralized = opts.centralized ? (JSON.parse(await readFile(opts.centralized, 'utf8')) as { metrics: Metrics }) : undefined;
+      process.stderr.write(`dataset ${data.name}: ${data.users} users, ${data.items} items; backend ${backend}\n`);
+      const results = await runFederated({
+        data, protocol: opts.protocol, rounds: opts.rounds, clientsPerRound: opts.clientsPerRound, localEpochs: opts.localEpochs, secagg: opts.secagg === 'on',
+        graph: opts.graph, dropout: opts.dropout, seed: opts.seed, out, backend, dim: opts.dim, clipNorm: opts.clipNorm, serverLearningRate: opts.serverLr,
+        averaging: opts.averaging, evalEvery: opts.evalEvery, ...(centralized && { centralized }),
+      });
+      printMetricsTable(results);
+      process.stdout.write(`bytes per device and round: up ${results.bytesPerDevice.up.toFixed(0)} (plain 32-bit update ${results.bytesPerDevice.plainUpdate}), down ${results.bytesPerDevice.down.toFixed(0)}; device ${results.timings.meanDeviceSecondsPerRound!.toFixed(3)} s, server ${results.timings.meanServerSecondsPerRound!.toFixed(3)} s per round\n`);
+      process.stdout.write(`\nwrote ${path.join(out, 'results.json')} and ${path.join(out, 'report.html')}\n`);
+    });
+
+  program
+    .command('secagg-cost')
+    .description('measure secure aggregation alone: device time, server time and bytes per device versus cohort size')
+    .option('--clients <list>', 'cohort sizes', listOption(intOption(3, 100_000)), [10, 50, 100, 200, 1000])
+    .option('--dim <d>', 'values in the vector', intOption(1, 50_000_000), 300_000)
+    .option('--dropout <p>', 'fraction of devices dropping after sending shares', numberOption(0, true, 0.5), 0.1)
+    .option('--graph <kind>', 'complete (Bonawitz) or sparse (SecAgg+)', choiceOption(['complete', 'sparse'] as const), 'sparse' as const)
+    .option('--seed <n>', 'random seed', intOption(0), 42)
+    .option('--out <dir>', 'output folder', path.join('out', 'secagg-cost'))
+    .action(async (opts: { clients: number[]; dim: number; dropout: number; graph: 'complete' | 'sparse'; seed: number; out: string }) => {
+      const rows = await runSecaggCost({ ...opts, out: path.resolve(opts.out) });
+      process.stdout.write(`${formatTable(['clients', 'degree', 't', 'status', 'device s', 'server s', 'bytes up/device', 'overhead B', 'up/plain'], rows.map((r) => [r.clients, r.degree, r.threshold, r.status, r.deviceSeconds, r.serverSeconds, Math.round(r.bytesUpPerDevice), Math.round(r.overheadBytesPerDevice), r.uploadRatio]))}\n`);
+      process.stdout.write(`\nwrote ${path.resolve(opts.out, 'results.json')} and ${path.resolve(opts.out, 'report.html')}\n`);
     });
 
   program
