@@ -8,8 +8,8 @@ import { createRng } from '../../shared/math/random';
 import { encodeModel } from '../../models/serialize';
 import { evaluateFullRanking, evaluateLeaveOneOut, itemPopScorer, leaveOneOutSplit, perUserHoldoutSplit, sampleNegatives, type Metrics } from '../../shared/metrics';
 import { generateSigningKeyPair, type SigningKeyPair } from '../../shared/secagg/sign';
-import { clipToNorm, decodeSum, encode, fixedPointScale } from '../../shared/secagg/fixed-point';
-import { minimumThreshold } from '../../shared/secagg/graph';
+import { clipToNorm, decodeSum, encode } from '../../shared/secagg/fixed-point';
+import { secureSettingsFor } from '../../shared/secagg/round-settings';
 import type { Sodium } from '../../shared/secagg/sodium';
 import { sodiumUniform01 } from '../../shared/secagg/random';
 import type { RoundConfig } from '../../shared/protocol/messages';
@@ -69,22 +69,13 @@ export interface RoundRecord {
 const STAGES: DropStage[] = ['advertise', 'shares', 'masked', 'confirm', 'unmask'];
 const LOCAL_LR = 1; // the server step divides it out; 1 keeps the update's parts near unit scale for fixed point
 
-/** The sparse graph's degree for a cohort: about 2·log2(n) neighbours, even (Bell et al. 2020 use O(log n)). */
-export function sparseDegree(n: number): number {
-  const k = 2 * Math.ceil(Math.log2(Math.max(2, n)));
-  return Math.min(k, n - 1 - ((n - 1) % 2));
-}
-
 /** Round configuration for a cohort: threshold from the graph rule, scale so the cohort's sum cannot wrap. */
 export function roundConfigFor(n: number, o: Pick<FederatedOptions, 'graph' | 'clipNorm' | 'localEpochs'>, vectorLength: number): RoundConfig {
-  const graph = o.graph === 'complete' ? ({ kind: 'complete' } as const) : ({ kind: 'sparse', degree: sparseDegree(n) } as const);
-  const threshold = minimumThreshold(graph.kind === 'complete' ? { kind: 'complete', n } : { kind: 'sparse', n, degree: graph.degree });
   return {
-    threshold,
-    graph,
+    ...secureSettingsFor(n, o.graph, o.clipNorm),
     vectorLength,
+    clipFlagIndex: vectorLength - 1,
     clipNorm: o.clipNorm,
-    scale: fixedPointScale({ clipNorm: o.clipNorm, cohortSize: n, modulusBits: 32 }),
     localEpochs: o.localEpochs,
     localLearningRate: LOCAL_LR,
     deviceNoiseStd: 0,

@@ -116,6 +116,8 @@ export function createParticipant(o: ParticipantOptions): Participant {
           if (update.length !== config.vectorLength) throw new DeviceAbort('abort.session_mismatch', `update has ${update.length} values, the round expects ${config.vectorLength}`);
           const clipped = clipToNorm(update, config.clipNorm);
           clip = clipped;
+          // Counted through the secure sum: the server learns how many updates were clipped, not whose.
+          if (config.clipFlagIndex >= 0 && config.clipFlagIndex < clipped.clipped.length) clipped.clipped[config.clipFlagIndex] = clipped.wasClipped ? 1 : 0;
           ({ encoded, clippedCoordinates } = encode(clipped.clipped, { scale: config.scale, clipNorm: config.clipNorm }, uniform01));
         }
         if (encoded.length !== config.vectorLength) throw new DeviceAbort('abort.session_mismatch', `input has ${encoded.length} values, the round expects ${config.vectorLength}`);

@@ -1,6 +1,7 @@
 // The flat layout of a device's contribution to a round: the vector that is clipped, quantised and masked.
 //
-// [ itemDelta (items·dim) | biasDelta (items) | biasWeight (items) | itemCurvature (items) | userGram (dim·dim) | count (1) ]
+// [ itemDelta (items·dim) | biasDelta (items) | biasWeight (items) | itemCurvature (items) | userGram (dim·dim) | count (1) | clipped (1) ]
+// `clipped` is left 0 here and set by the participant after clipping, so the round's sum counts clipped updates.
 // Everything the server needs for its step is a sum over devices, so it can come out of secure aggregation.
 import type { LocalUpdate } from '../local-update';
 
@@ -12,7 +13,12 @@ export interface UpdateLayout {
 
 /** Length of the flat vector for a layout. */
 export function updateLength(layout: UpdateLayout): number {
-  return layout.items * layout.dim + 3 * layout.items + layout.dim * layout.dim + 1;
+  return layout.items * layout.dim + 3 * layout.items + layout.dim * layout.dim + 2;
+}
+
+/** Index of the clipped flag in the flat vector. */
+export function clipFlagIndex(layout: UpdateLayout): number {
+  return updateLength(layout) - 1;
 }
 
 /** Flatten a local update (count = 1 marks one contributing device). */
@@ -34,6 +40,7 @@ export function flattenUpdate(update: LocalUpdate, layout: UpdateLayout): Float3
   for (let n = 0; n < dim * dim; n++) out[o + n] = update.userGram[n]!;
   o += dim * dim;
   out[o] = 1;
+  out[o + 1] = 0;
   return out;
 }
 
@@ -45,6 +52,8 @@ export interface AggregateUpdate {
   itemCurvature: Float64Array;
   userGram: Float64Array;
   count: number;
+  /** Devices whose update was clipped. */
+  clipped: number;
 }
 
 /** Split a summed flat vector into its parts. */
@@ -62,5 +71,5 @@ export function splitAggregate(sum: Float64Array, layout: UpdateLayout): Aggrega
   const biasWeight = take(items);
   const itemCurvature = take(items);
   const userGram = take(dim * dim);
-  return { itemDelta, biasDelta, biasWeight, itemCurvature, userGram, count: sum[o]! };
+  return { itemDelta, biasDelta, biasWeight, itemCurvature, userGram, count: sum[o]!, clipped: sum[o + 1]! };
 }

@@ -37,6 +37,8 @@ export const roundConfigSchema = z.strictObject({
   localLearningRate: z.number().positive().finite(),
   /** Distributed DP: per-device integer noise standard deviation in the fixed-point domain (0 = none). */
   deviceNoiseStd: z.number().nonnegative().finite(),
+  /** Index of the coordinate a device sets to 1 when its update was clipped (the sum counts clipped updates); −1 = none. */
+  clipFlagIndex: z.number().int().min(-1).max(50_000_000),
   /** Milliseconds each stage stays open. */
   stageTimeoutMs: z.number().int().min(10).max(3_600_000),
 });

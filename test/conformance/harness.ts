@@ -39,7 +39,7 @@ export function fixedInputParticipants(sodium: Sodium, devices: { id: string; id
 export function roundOptions(sodium: Sodium, cohort: string[], config: Partial<RoundConfig> & { threshold: number; vectorLength: number }, round = 1): SecureRoundOptions {
   return {
     sodium,
-    binding: { sessionId: sodium.to_base64(sodium.crypto_generichash(16, `session-${round}-${cohort.join()}`), sodium.base64_variants.URLSAFE_NO_PADDING), round, modelHash: sodium.crypto_generichash(32, 'model') },
+    binding: { sessionId: sodium.to_base64(sodium.crypto_generichash(16, `session-${round}-${cohort.join()}`, null), sodium.base64_variants.URLSAFE_NO_PADDING), round, modelHash: sodium.crypto_generichash(32, 'model', null) },
     modelVersion: 0,
     cohort,
     config: {
@@ -49,6 +49,7 @@ export function roundOptions(sodium: Sodium, cohort: string[], config: Partial<R
       localEpochs: 1,
       localLearningRate: 1,
       deviceNoiseStd: 0,
+      clipFlagIndex: -1,
       stageTimeoutMs: 1000,
       ...config,
     },

@@ -34,6 +34,7 @@ describe('update vector', () => {
     expect(Array.from(agg.itemCurvature)).toEqual([0, 4, 0]);
     expect(Array.from(agg.userGram)).toEqual([2, 1, 1, 4]);
     expect(agg.count).toBe(2);
+    expect(agg.clipped).toBe(0);
     expect(() => splitAggregate(new Float64Array(3), layout)).toThrow(/expected/);
   });
 });
