@@ -114,10 +114,13 @@ export function createParticipant(o: ParticipantOptions): Participant {
         } else {
           const update = await o.computeUpdate(invitation);
           if (update.length !== config.vectorLength) throw new DeviceAbort('abort.session_mismatch', `update has ${update.length} values, the round expects ${config.vectorLength}`);
-          const clipped = clipToNorm(update, config.clipNorm);
+          // The clipped flag is counted through the secure sum (the server learns how many updates were
+          // clipped, not whose); the rest is clipped to √(C² − 1) so the vector with the flag stays within C.
+          const flag = config.clipFlagIndex >= 0 && config.clipFlagIndex < update.length && config.clipNorm > 1 ? config.clipFlagIndex : -1;
+          if (flag >= 0) update[flag] = 0;
+          const clipped = clipToNorm(update, flag >= 0 ? Math.sqrt(config.clipNorm ** 2 - 1) : config.clipNorm);
+          if (flag >= 0) clipped.clipped[flag] = clipped.wasClipped ? 1 : 0;
           clip = clipped;
-          // Counted through the secure sum: the server learns how many updates were clipped, not whose.
-          if (config.clipFlagIndex >= 0 && config.clipFlagIndex < clipped.clipped.length) clipped.clipped[config.clipFlagIndex] = clipped.wasClipped ? 1 : 0;
           ({ encoded, clippedCoordinates } = encode(clipped.clipped, { scale: config.scale, clipNorm: config.clipNorm }, uniform01));
         }
         if (encoded.length !== config.vectorLength) throw new DeviceAbort('abort.session_mismatch', `input has ${encoded.length} values, the round expects ${config.vectorLength}`);

@@ -13,7 +13,8 @@ export const MAX_COHORT = 10_000;
 export const MAX_SHARE_CIPHERTEXT_BYTES = 1024;
 
 /** A device is named by its Ed25519 identity public key (32 bytes, base64url). */
-export const deviceIdSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a device id (43 base64url characters: an Ed25519 public key)');
+// 43 characters carry 258 bits: the last one's two spare bits must be zero, so each key has exactly one id.
+export const deviceIdSchema = z.string().regex(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, 'must be a device id (43 canonical base64url characters: an Ed25519 public key)');
 const sessionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'must be a session id (16 bytes base64url)');
 const roundSchema = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const key32 = bytesOfLength(32);

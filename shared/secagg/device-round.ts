@@ -136,9 +136,15 @@ function checkKeyList(ctx: DeviceRoundContext, state: DeviceRoundState, devices:
   return config.graph.kind === 'complete' ? buildGraph(sodium, { devices: ids, kind: 'complete' }) : buildGraph(sodium, { devices: ids, kind: 'sparse', degree: config.graph.degree, seed });
 }
 
-/** The X25519 public key behind a device id is its Ed25519 key: decode the id to bytes. */
+/** A device id is its Ed25519 public key in base64url; an id that does not decode to 32 bytes cannot sign anything. */
 function fromId(sodium: Sodium, deviceId: string): Uint8Array {
-  return sodium.from_base64(deviceId, sodium.base64_variants.URLSAFE_NO_PADDING);
+  try {
+    const key = sodium.from_base64(deviceId, sodium.base64_variants.URLSAFE_NO_PADDING);
+    if (key.length === 32) return key;
+  } catch {
+    // fall through: a malformed id is treated as a bad signature below
+  }
+  throw new DeviceAbort('abort.bad_signature', `device id ${deviceId} is not a valid Ed25519 public key`);
 }
 
 function agree(ctx: DeviceRoundContext, mine: KeyPair, theirs: Uint8Array, context: string, peer: string): Uint8Array {
@@ -157,8 +163,9 @@ export function shareKeys(ctx: DeviceRoundContext, state: DeviceRoundState, devi
   const neighbours = graph.get(ctx.deviceId)!;
   abortUnless(neighbours.length >= ctx.config.threshold, 'abort.too_few_devices', () => `${neighbours.length} neighbours, fewer than t = ${ctx.config.threshold}`);
   const byId = new Map(devices.map((d) => [d.deviceId, d]));
-  // Agree every key first: a low-order key from any neighbour aborts before any share is sealed.
+  // Agree every key first, both kinds: a low-order key from any neighbour aborts before any share is sealed.
   const shareKeysById = new Map(neighbours.map((v) => [v, agree(ctx, state.encKeys, byId.get(v)!.encKey, KEY_CONTEXT.shareEncryption, v)]));
+  for (const v of neighbours) agree(ctx, state.maskKeys, byId.get(v)!.maskKey, KEY_CONTEXT.maskSeed, v);
   const holders = [ctx.deviceId, ...neighbours].sort();
   const splitOptions = { shares: holders.length, threshold: ctx.config.threshold, randomBytes: ctx.randomBytes };
   const seedShares = split(state.selfSeed, splitOptions);
