@@ -47,6 +47,8 @@ export interface CoordinatorOptions {
 export interface Coordinator extends RoundHost {
   runRound(): Promise<RoundSummary>;
   connectedDevices(): number;
+  /** Connected devices whose owners allow training (the population a round samples from). */
+  eligibleDevices(): number;
   roundInProgress(): boolean;
 }
 
@@ -149,10 +151,12 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
       const previous = channels.get(channel.deviceId);
       channels.set(channel.deviceId, channel);
       consent.set(channel.deviceId, c.training);
+      log('device.connected', { training: c.training });
       if (previous && previous !== channel && active) dispatch(active.round.drop(channel.deviceId)); // a reconnect cannot resume a round
     },
     consentChanged(deviceId, c) {
       consent.set(deviceId, c.training);
+      log('device.consent', { training: c.training });
     },
     receive(deviceId: string, message: RoundMessage) {
       if (!active) throw new ProtocolError('round.unknown', 'no round is open');
@@ -165,6 +169,7 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
     },
     runRound,
     connectedDevices: () => channels.size,
+    eligibleDevices: () => [...channels.keys()].filter((d) => consent.get(d)).length,
     roundInProgress: () => active !== undefined,
   };
 }

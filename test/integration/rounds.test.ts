@@ -1,0 +1,165 @@
+// Integration over real WebSockets on loopback: a server with its SQLite store and a cohort of device clients run
+// several secure rounds; devices drop out in each phase; hostile messages are refused while the round completes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
+import _sodium from 'libsodium-wrappers';
+import { initBackend } from '../../models/backend';
+import { createServer, type RunningServer } from '../../server/server';
+import { SqliteStore } from '../../server/store/sqlite-store';
+import { createCoordinator, type Coordinator } from '../../server/rounds/coordinator';
+import { createParticipant, type Participant } from '../../client/rounds/participant';
+import { connectDevice, type DeviceConnection, type SocketLike } from '../../client/rounds/connection';
+import { createUpdateComputer } from '../../client/rounds/model-update';
+import { generateSigningKeyPair } from '../../shared/secagg/sign';
+import { sodiumUniform01 } from '../../shared/secagg/random';
+import type { Sodium } from '../../shared/secagg/sodium';
+import type { ServerMessage } from '../../shared/protocol/messages';
+import { encodeModel } from '../../models/serialize';
+import { initialTable } from '../../models/mf/model';
+import { buildHistories } from '../../models/mf/histories';
+import { generateSynthetic } from '../../bench/datasets';
+import { createRng } from '../../shared/math/random';
+
+const DEVICES = 24;
+let sodium: Sodium;
+let server: RunningServer;
+let store: SqliteStore;
+let coordinator: Coordinator;
+
+/** A participant that closes its connection when it receives `stage` (a device dropping out mid-round). */
+function dropping(inner: Participant, stage: ServerMessage['type'], close: () => void): Participant {
+  return {
+    get deviceId() {
+      return inner.deviceId;
+    },
+    get lastAbort() {
+      return inner.lastAbort;
+    },
+    async handle(message) {
+      if (message.type === stage) {
+        close();
+        return [];
+      }
+      return inner.handle(message);
+    },
+  };
+}
+
+interface Device {
+  id: string;
+  connection: DeviceConnection;
+  participant: Participant;
+}
+
+async function startDevice(k: number, histories: ReturnType<typeof buildHistories>['byUser'], dropAt?: ServerMessage['type']): Promise<Device> {
+  const identity = generateSigningKeyPair(sodium);
+  const computeUpdate = createUpdateComputer({ baseUrl: server.url, fetch, history: () => histories[k % histories.length]! });
+  let connection: DeviceConnection | undefined;
+  const base = createParticipant({ sodium, identity, computeUpdate });
+  const participant = dropAt ? dropping(base, dropAt, () => connection?.close()) : base;
+  connection = await connectDevice({
+    url: server.wsUrl,
+    createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
+    sodium,
+    identity,
+    register: true,
+    training: true,
+    participant,
+  });
+  return { id: connection.deviceId, connection, participant };
+}
+
+let histories: ReturnType<typeof buildHistories>['byUser'];
+const waiters: (() => void)[] = [];
+
+/** Resolve once the coordinator sees `n` eligible devices (woken by its consent events, never by a timer). */
+function eligible(n: number): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (coordinator.eligibleDevices() === n) resolve();
+      else waiters.push(check);
+    };
+    check();
+  });
+}
+
+beforeAll(async () => {
+  await initBackend();
+  await _sodium.ready;
+  sodium = _sodium;
+  const dir = await mkdtemp(path.join(tmpdir(), 'confidant-int-'));
+  store = await SqliteStore.open(path.join(dir, 'state.db'));
+  const data = generateSynthetic({ users: DEVICES, items: 40, categories: 4, dim: 4, meanInteractions: 10, seed: 2 }).data;
+  histories = buildHistories(data).byUser;
+  const rng = createRng(3);
+  await store.putModelVersion({
+    version: 1,
+    createdAt: Date.now(),
+    data: encodeModel({ params: { kind: 'implicit', lambda: 5, alpha: 5, valueScale: 5 }, table: initialTable(40, 4, 0.1, rng.normal) }),
+    provenance: { round: null, cohortSize: 0, survivors: 0, clipNorm: 0, valuesClipped: 0, bytesIn: 0, bytesOut: 0, durationMs: 0, epsilon: null },
+  });
+  coordinator = createCoordinator({
+    store,
+    sodium,
+    uniform01: sodiumUniform01(sodium),
+    settings: { samplingRate: 1, graph: 'complete', clipNorm: 100, localEpochs: 1, serverLearningRate: 0.5, stageTimeoutMs: 5_000, minCohort: 3 },
+    log: () => waiters.splice(0).forEach((w) => w()),
+  });
+  server = await createServer({ store, host: coordinator, port: 0, sodium });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await store?.close();
+});
+
+describe('rounds over WebSockets', () => {
+  let devices: Device[] = [];
+
+  it('a cohort of devices completes several rounds; each stores a new model version', async () => {
+    devices = await Promise.all(Array.from({ length: DEVICES }, (_, k) => startDevice(k, histories)));
+    await eligible(DEVICES);
+    expect(coordinator.connectedDevices()).toBe(DEVICES);
+    for (let r = 0; r < 2; r++) {
+      const summary = await coordinator.runRound();
+      expect(summary).toMatchObject({ status: 'completed', contributors: DEVICES });
+    }
+    const latest = await store.latestModel();
+    expect(latest?.version).toBe(3);
+    expect(latest?.provenance).toMatchObject({ cohortSize: DEVICES, survivors: DEVICES, clipNorm: 100, valuesClipped: 0 });
+    expect(latest!.provenance.bytesIn).toBeGreaterThan(0);
+  });
+
+  it('completes when devices drop out in every phase', async () => {
+    for (const d of devices) d.connection.close();
+    await Promise.all(devices.map((d) => d.connection.closed));
+    const stages: ServerMessage['type'][] = ['invite', 'keys', 'deliver', 'survivors', 'unmask-request'];
+    devices = await Promise.all(Array.from({ length: DEVICES }, (_, k) => startDevice(k, histories, k < stages.length ? stages[k] : undefined)));
+    await eligible(DEVICES);
+    const summary = await coordinator.runRound();
+    // Dropping at invite, keys or deliver loses the input; at survivors or unmask-request it still counts.
+    expect(summary).toMatchObject({ status: 'completed', contributors: DEVICES - 3 });
+  });
+
+  it('aborts cleanly when the cohort falls below the threshold, and the next round works', async () => {
+    for (const d of devices) d.connection.close();
+    await Promise.all(devices.map((d) => d.connection.closed));
+    const n = 8;
+    devices = await Promise.all(Array.from({ length: n }, (_, k) => startDevice(k, histories, k < 5 ? 'deliver' : undefined)));
+    await eligible(n);
+    const before = (await store.latestModel())!.version;
+    const summary = await coordinator.runRound();
+    expect(summary.status).toBe('aborted');
+    expect((await store.latestModel())!.version).toBe(before);
+    const rounds = await store.listRounds(10);
+    expect(rounds[0]).toMatchObject({ status: 'aborted' });
+    for (const d of devices) d.connection.close();
+    await Promise.all(devices.map((d) => d.connection.closed));
+    devices = await Promise.all(Array.from({ length: 6 }, (_, k) => startDevice(k, histories)));
+    await eligible(6);
+    expect(await coordinator.runRound()).toMatchObject({ status: 'completed', contributors: 6 });
+  });
+});
