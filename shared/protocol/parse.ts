@@ -24,7 +24,9 @@ function validate<T>(schema: z.ZodType<T>, raw: unknown): T {
     const issue = result.error.issues[0]!;
     const type = typeof (raw as { type?: unknown }).type === 'string' ? `'${String((raw as { type: string }).type).slice(0, 40)}' ` : '';
     const where = issue.path.length ? ` at ${issue.path.join('.')}` : '';
-    const code = issue.path.length === 0 || (issue.path[0] === 'type' && issue.path.length === 1) ? 'message.malformed' : 'message.invalid';
+    // Malformed: the message's type is missing or unknown. Invalid: a known type with a bad or unknown field.
+    const unknownType = (issue.code === 'invalid_union' && issue.path.length === 0) || issue.path[0] === 'type';
+    const code = unknownType ? 'message.malformed' : 'message.invalid';
     throw new ProtocolError(code, `${type}message is invalid${where}: ${issue.message}`, issue.path.filter((p): p is string | number => typeof p !== 'symbol'));
   }
   return result.data;
