@@ -24,6 +24,7 @@ import { createParticipant } from '../../client/rounds/participant';
 import { createPlainAggregator } from '../../server/aggregation/plain-aggregator';
 import type { DropStage } from '../../server/aggregation/aggregator';
 import { runInMemoryRound } from '../simulation/in-memory-round';
+import { nodeChachaMask } from '../../server/crypto/chacha-mask';
 import { beyondAccuracy, datasetSummary, type Protocol } from './evaluation';
 import { startProgress } from '../progress';
 import { writeResults, type ModelResults } from '../results';
@@ -153,7 +154,7 @@ export async function runFederated(o: FederatedOptions): Promise<ModelResults & 
       const dropById = new Map([...drops].map(([u, s]) => [ids[cohortUsers.indexOf(u)]!, s]));
       // The model hash devices sign is the SHA-256 of the model file they would download.
       const binding = { sessionId: sodium.to_base64(sodium.crypto_generichash(16, `round-${o.seed}-${r}`, null), sodium.base64_variants.URLSAFE_NO_PADDING), round: r, modelHash: sha256(encodeModel(model)) };
-      const { outcome, stats } = await runInMemoryRound({ sodium, binding, modelVersion: r - 1, config, cohort: ids }, participants, dropById);
+      const { outcome, stats } = await runInMemoryRound({ sodium, binding, modelVersion: r - 1, config, cohort: ids, expandMask: nodeChachaMask }, participants, dropById);
       const up = [...stats.bytesUp.values()];
       const down = [...stats.bytesDown.values()];
       record.bytesUpPerDevice = up.reduce((a, b) => a + b, 0) / Math.max(1, up.length);

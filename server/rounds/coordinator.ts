@@ -12,6 +12,7 @@ import { applyServerStep } from '../../models/federated/server-step';
 import type { Store } from '../store/store';
 import type { DeviceChannel, RoundHost, RoundMessage } from './host';
 import { createSecureRound, type Outgoing, type SecureRound } from './secure-round';
+import { nodeChachaMask } from '../crypto/chacha-mask';
 
 /** Training settings of a deployment. */
 export interface TrainingSettings {
@@ -106,7 +107,7 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
     const sessionId = sodium.to_base64(sodium.randombytes_buf(16), sodium.base64_variants.URLSAFE_NO_PADDING);
     const startedAt = now();
     const record = await store.roundStarted({ sessionId, round: 1, cohortSize: cohort.length, startedAt });
-    const round = createSecureRound({ sodium, binding: { sessionId, round: 1, modelHash: sodium.from_hex(latest.sha256) }, modelVersion: latest.version, config, cohort });
+    const round = createSecureRound({ sodium, binding: { sessionId, round: 1, modelHash: sodium.from_hex(latest.sha256) }, modelVersion: latest.version, config, cohort, expandMask: nodeChachaMask });
     log('round.started', { roundId: record.id, cohort: cohort.length, threshold: config.threshold, graph: config.graph.kind });
     const done = new Promise<void>((resolve) => {
       active = { round, finish: resolve, stage: round.stage };

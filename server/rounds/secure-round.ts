@@ -7,6 +7,7 @@ import type { Sodium } from '../../shared/secagg/sodium';
 import { verify } from '../../shared/secagg/sign';
 import { buildGraph, checkThreshold } from '../../shared/secagg/graph';
 import { unmaskSum } from '../../shared/secagg/unmask';
+import type { MaskExpander } from '../../shared/secagg/masking';
 import { decodeShare } from '../../shared/secagg/shamir';
 import { isSecAggError } from '../../shared/secagg/errors';
 import { advertisementPayload, confirmationPayload, graphSeed, type Advertisement, type RoundBinding } from '../../shared/secagg/transcript';
@@ -43,6 +44,8 @@ export interface SecureRoundOptions {
   modelVersion: number;
   config: RoundConfig;
   cohort: readonly string[];
+  /** The mask stream for unmasking (default libsodium; the server passes node:crypto's identical ChaCha20). */
+  expandMask?: MaskExpander;
 }
 
 /** The round's state machine (see the file comment). */
@@ -182,7 +185,7 @@ export function createSecureRound(o: SecureRoundOptions): SecureRound {
         }
         let sum: Uint32Array;
         try {
-          sum = unmaskSum({ sodium, threshold: t, advertised, graph, survivors: lists!.survivors, dropped: lists!.dropped, maskedSum, selfSeedShares, maskKeyShares });
+          sum = unmaskSum({ sodium, threshold: t, advertised, graph, survivors: lists!.survivors, dropped: lists!.dropped, maskedSum, selfSeedShares, maskKeyShares, ...(o.expandMask && { expand: o.expandMask }) });
         } catch (err) {
           if (isSecAggError(err)) return abort(`unmasking failed: ${err.message}`);
           throw err;

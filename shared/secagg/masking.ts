@@ -2,9 +2,12 @@
 import { expandMask } from './prg';
 import type { Sodium } from './sodium';
 
-/** acc ← acc + sign · PRG(seed) (mod 2^32), in place. */
-export function addMask(sodium: Sodium, acc: Uint32Array, seed: Uint8Array, sign: 1 | -1): void {
-  const mask = expandMask(sodium, seed, acc.length);
+/** A mask expander: the words of PRG(seed). Every implementation must give expandMask's exact stream. */
+export type MaskExpander = (seed: Uint8Array, length: number) => Uint32Array;
+
+/** acc ← acc + sign · PRG(seed) (mod 2^32), in place; `expand` may replace libsodium's stream with an identical faster one. */
+export function addMask(sodium: Sodium, acc: Uint32Array, seed: Uint8Array, sign: 1 | -1, expand?: MaskExpander): void {
+  const mask = expand ? expand(seed, acc.length) : expandMask(sodium, seed, acc.length);
   if (sign === 1) for (let n = 0; n < acc.length; n++) acc[n] = (acc[n]! + mask[n]!) >>> 0;
   else for (let n = 0; n < acc.length; n++) acc[n] = (acc[n]! - mask[n]!) >>> 0;
 }

@@ -3,7 +3,7 @@
 // Σ_{u∈S} y_u = Σ x_u + Σ_{u∈S} PRG(b_u) + Σ_{u∈S, v∈D∩N(u)} ±PRG(s_uv): pairwise masks between two survivors cancel,
 // so only the self masks of survivors S and the pairwise masks towards dropped devices D remain to remove.
 import { agreeKey, KEY_CONTEXT } from './keys';
-import { addMask } from './masking';
+import { addMask, type MaskExpander } from './masking';
 import { combineVerified, decodeShare, type Share } from './shamir';
 import { SecAggError } from './errors';
 import type { Sodium } from './sodium';
@@ -22,6 +22,8 @@ export interface UnmaskInput {
   /** Revealed shares by owner: encoded shares as received. */
   selfSeedShares: ReadonlyMap<string, readonly Uint8Array[]>;
   maskKeyShares: ReadonlyMap<string, readonly Uint8Array[]>;
+  /** A faster expander of the same stream (the server's node:crypto ChaCha20); default libsodium. */
+  expand?: MaskExpander;
 }
 
 function decodeAll(owner: string, encoded: readonly Uint8Array[] | undefined, threshold: number): Share[] {
@@ -45,7 +47,7 @@ export function unmaskSum(input: UnmaskInput): Uint32Array {
     const ad = input.advertised.get(u)!;
     // A share that does not rebuild the committed seed is tampered with: try other t-subsets.
     const seed = combineVerified(decodeAll(u, input.selfSeedShares.get(u), threshold), threshold, 32, (s) => sodium.memcmp(seedCommitment(sodium, s), ad.seedCommitment));
-    addMask(sodium, sum, seed, -1);
+    addMask(sodium, sum, seed, -1, input.expand);
   }
   const survivors = new Set(input.survivors);
   for (const v of input.dropped) {
@@ -55,7 +57,7 @@ export function unmaskSum(input: UnmaskInput): Uint32Array {
     for (const u of input.graph.get(v) ?? []) {
       if (!survivors.has(u)) continue;
       const seed = agreeKey(sodium, keys, input.advertised.get(u)!.maskKey, KEY_CONTEXT.maskSeed);
-      addMask(sodium, sum, seed, maskSign(u, v) === 1 ? -1 : 1); // u added maskSign(u, v)·PRG(s_uv)
+      addMask(sodium, sum, seed, maskSign(u, v) === 1 ? -1 : 1, input.expand); // u added maskSign(u, v)·PRG(s_uv)
     }
   }
   return sum;
