@@ -1,0 +1,110 @@
+// The server as one object: HTTP API and WebSocket gateway on one port, around a Store and a RoundHost.
+//
+// The coordinator plugs in as the `host` (server/rounds/host.ts): the gateway authenticates devices
+// and hands it channels and parsed messages; until it exists, RecordingHost stands in.
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import sodiumModule from 'libsodium-wrappers';
+import { decodeModelHeader } from '../models/serialize';
+import { updateLength } from '../models/federated/update-vector';
+import type { Sodium } from '../shared/secagg/sodium';
+import { generateSigningKeyPair } from '../shared/secagg/sign';
+import { createApp } from './http/app';
+import { createLogger, type Logger } from './log/logger';
+import type { RoundHost } from './rounds/host';
+import type { Store } from './store/store';
+import { createGateway, WS_PATH } from './ws/gateway';
+import { resolveLimits, type GatewayLimits } from './ws/limits';
+
+/** Vector length when neither the options nor a stored model give one: 2^20 words (4 MiB frames). */
+export const FALLBACK_VECTOR_LENGTH = 1 << 20;
+/** Slow-request defences: a client gets this long to send its headers, and its whole request. */
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/** What createServer needs; only store and host are required. */
+export interface ServerOptions {
+  store: Store;
+  host: RoundHost;
+  /** 0 picks a free port (tests). Default 8080. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  hostname?: string;
+  logger?: Logger;
+  /** A ready libsodium; default: the module's, awaited here. */
+  sodium?: Sodium;
+  /** Gateway limits; vectorLength defaults to the latest model's update length. */
+  limits?: Partial<GatewayLimits>;
+  now?: () => number;
+}
+
+/** A listening server. */
+export interface RunningServer {
+  url: string;
+  wsUrl: string;
+  port: number;
+  /** The server's Ed25519 public key (what devices see in `challenge`). */
+  serverKey: Uint8Array;
+  limits: GatewayLimits;
+  maxPayload: number;
+  /** Stop listening, close every WebSocket (1001) and HTTP connection. The store stays open. */
+  close(): Promise<void>;
+}
+
+/** The update-vector length for the latest stored model, if there is one. */
+async function modelVectorLength(store: Store): Promise<number | undefined> {
+  const model = await store.latestModel();
+  if (!model) return undefined;
+  const { header } = decodeModelHeader(model.data);
+  return updateLength({ items: header.items, dim: header.dim });
+}
+
+/** Start the HTTP API and the WebSocket gateway on one port. */
+export async function createServer(options: ServerOptions): Promise<RunningServer> {
+  const port = options.port ?? 8080;
+  if (!Number.isSafeInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be an integer in 0..65535, got ${port}`);
+  const hostname = options.hostname ?? '127.0.0.1';
+  const logger = options.logger ?? createLogger();
+  const now = options.now ?? Date.now;
+  let sodium = options.sodium;
+  if (!sodium) {
+    await sodiumModule.ready;
+    sodium = sodiumModule;
+  }
+  const readySodium = sodium;
+  const vectorLength = options.limits?.vectorLength ?? (await modelVectorLength(options.store)) ?? FALLBACK_VECTOR_LENGTH;
+  const limits = resolveLimits({ ...options.limits, vectorLength });
+  const identity = await options.store.serverIdentity(() => generateSigningKeyPair(readySodium), now());
+
+  const server = createHttpServer(createApp({ store: options.store, logger }));
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  const gateway = createGateway({ server, store: options.store, host: options.host, sodium, identity, logger, limits, now });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, hostname, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = (server.address() as AddressInfo).port;
+  const authority = `${hostname.includes(':') ? `[${hostname}]` : hostname}:${bound}`;
+  logger.info({ url: `http://${authority}`, maxPayload: gateway.maxPayload, vectorLength: limits.vectorLength, maxCohort: limits.maxCohort }, 'listening');
+
+  return {
+    url: `http://${authority}`,
+    wsUrl: `ws://${authority}${WS_PATH}`,
+    port: bound,
+    serverKey: identity.publicKey,
+    limits,
+    maxPayload: gateway.maxPayload,
+    async close() {
+      await gateway.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
