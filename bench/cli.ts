@@ -12,6 +12,7 @@ import { runCentralized, type RatingSplits } from './experiments/centralized';
 import { PROTOCOLS, type Protocol } from './experiments/evaluation';
 import { choiceOption, intOption, listOption, numberOption } from './cli-options';
 import { runSecaggCost } from './experiments/secagg-cost';
+import { calibrateNoiseMultiplier, compose, createAccountant, DEFAULT_ORDERS, epsilon } from '../shared/dp';
 import { formatTable, printMetricsTable } from './table';
 import { runLocalUpdateSpeed } from './experiments/local-update-speed';
 
@@ -107,6 +108,29 @@ export function buildProgram(): Command {
       const rows = await runSecaggCost({ ...opts, out: path.resolve(opts.out) });
       process.stdout.write(`${formatTable(['clients', 'degree', 't', 'status', 'device s', 'server s', 'bytes up/device', 'overhead B', 'up/plain'], rows.map((r) => [r.clients, r.degree, r.threshold, r.status, r.deviceSeconds, r.serverSeconds, Math.round(r.bytesUpPerDevice), Math.round(r.overheadBytesPerDevice), r.uploadRatio]))}\n`);
       process.stdout.write(`\nwrote ${path.resolve(opts.out, 'results.json')} and ${path.resolve(opts.out, 'report.html')}\n`);
+    });
+
+  program
+    .command('epsilon')
+    .description('privacy of the Poisson-subsampled Gaussian mechanism: ε for a noise multiplier, or the σ for a target ε')
+    .requiredOption('--q <rate>', 'Poisson sampling rate in [0, 1] (0: nothing is spent)', numberOption(0, true, 1))
+    .option('--sigma <σ>', 'noise multiplier σ (noise std = σ · clip norm)', numberOption(0, true))
+    .option('--target-epsilon <ε>', 'instead of --sigma: find the smallest σ whose ε does not exceed this', numberOption(0))
+    .requiredOption('--steps <T>', 'rounds (compositions)', intOption(0))
+    .requiredOption('--delta <δ>', 'target δ in (0, 1)', numberOption(0, false, 1))
+    .option('--json', 'print one JSON object', false)
+    .action((opts: { q: number; sigma?: number; targetEpsilon?: number; steps: number; delta: number; json: boolean }) => {
+      if ((opts.sigma === undefined) === (opts.targetEpsilon === undefined)) throw new Error('give exactly one of --sigma and --target-epsilon');
+      if (!(opts.delta < 1)) throw new Error('--delta must be below 1');
+      const orders = DEFAULT_ORDERS;
+      const started = performance.now();
+      const sigma = opts.sigma ?? calibrateNoiseMultiplier({ targetEpsilon: opts.targetEpsilon!, targetDelta: opts.delta, samplingRate: opts.q, steps: opts.steps });
+      const account = compose(createAccountant({ orders }), { samplingRate: opts.q, noiseMultiplier: sigma, steps: opts.steps });
+      const { epsilon: eps, order } = epsilon(account, opts.delta);
+      const computeMs = performance.now() - started;
+      // JSON has no Infinity: σ = 0 (no noise) reports epsilon null with "unbounded": true.
+      if (opts.json) process.stdout.write(`${JSON.stringify({ epsilon: Number.isFinite(eps) ? eps : null, ...(Number.isFinite(eps) ? {} : { unbounded: true }), order: Number.isFinite(order) ? order : null, sigma, q: opts.q, steps: opts.steps, delta: opts.delta, computeMs })}\n`);
+      else process.stdout.write(`ε = ${eps} at δ = ${opts.delta} (best Rényi order ${order}); σ = ${sigma}, q = ${opts.q}, T = ${opts.steps}; computed in ${computeMs.toFixed(1)} ms\n`);
     });
 
   program

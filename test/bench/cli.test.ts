@@ -98,6 +98,23 @@ describe('bench centralized', () => {
   });
 });
 
+describe('bench epsilon', () => {
+  it('reproduces a published accountant case and calibrates σ without overshooting', async () => {
+    // Opacus accountants_test: q = 0.04, σ = 1.5, 2,250 steps, δ = 1e-5 → ε = 7.32911117143.
+    const r = await bench(['epsilon', '--q', '0.04', '--sigma', '1.5', '--steps', '2250', '--delta', '1e-5', '--json']);
+    const out = JSON.parse(r.stdout);
+    expect(Math.abs(out.epsilon - 7.32911117143) / 7.32911117143).toBeLessThan(1e-6);
+    const c = JSON.parse((await bench(['epsilon', '--q', '0.04', '--target-epsilon', '2', '--steps', '2250', '--delta', '1e-5', '--json'])).stdout);
+    expect(c.epsilon).toBeLessThanOrEqual(2);
+    expect(c.epsilon).toBeGreaterThan(1.99);
+  });
+
+  it('handles the edges: q = 0 spends nothing, σ = 0 is unbounded', async () => {
+    expect(JSON.parse((await bench(['epsilon', '--q', '0', '--sigma', '1', '--steps', '10', '--delta', '1e-5', '--json'])).stdout).epsilon).toBe(0);
+    expect(JSON.parse((await bench(['epsilon', '--q', '0.1', '--sigma', '0', '--steps', '10', '--delta', '1e-5', '--json'])).stdout)).toMatchObject({ epsilon: null, unbounded: true });
+  });
+});
+
 describe('bench input errors', () => {
   it.each([
     [['centralized', '--bogus'], /unknown option '--bogus'/],
@@ -109,6 +126,12 @@ describe('bench input errors', () => {
     [['centralized', '--lambda', '-1'], /--lambda.*expected a number > 0/],
     [['centralized', '--data', '/nonexistent/ratings.csv'], /ratings\.csv/],
     [['nonsense'], /unknown command 'nonsense'/],
+    [['epsilon', '--q', '1.5', '--sigma', '1', '--steps', '1', '--delta', '1e-5'], /--q.*expected a number ≥ 0 and ≤ 1/],
+    [['epsilon', '--q', '0.1', '--sigma', '-1', '--steps', '1', '--delta', '1e-5'], /--sigma.*expected a number ≥ 0/],
+    [['epsilon', '--q', '0.1', '--sigma', '1', '--steps', '1', '--delta', '1'], /--delta.*≤ 1|--delta must be below 1/],
+    [['epsilon', '--q', '0.1', '--sigma', '1', '--steps', '1', '--delta', 'NaN'], /--delta.*expected a number/],
+    [['epsilon', '--q', '0.1', '--target-epsilon', '0', '--steps', '1', '--delta', '1e-5'], /--target-epsilon.*expected a number > 0/],
+    [['epsilon', '--q', '0.1', '--steps', '1', '--delta', '1e-5'], /exactly one of --sigma and --target-epsilon/],
     [['centralized', '--folds', '3'], /--folds and --ml-fold apply to --protocol rating only/],
     [['centralized', '--protocol', 'rating', '--folds', '1'], /--folds.*expected an integer from 2/],
     [['centralized', '--protocol', 'rating', '--ml-fold', '9'], /--ml-fold.*Allowed choices/],
