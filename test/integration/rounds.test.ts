@@ -57,10 +57,10 @@ interface Device {
 async function startDevice(k: number, histories: ReturnType<typeof buildHistories>['byUser'], dropAt?: ServerMessage['type']): Promise<Device> {
   const identity = generateSigningKeyPair(sodium);
   const computeUpdate = createUpdateComputer({ baseUrl: server.url, fetch, history: () => histories[k % histories.length]! });
-  let connection: DeviceConnection | undefined;
+  const holder: { connection?: DeviceConnection } = {}; // the drop hook needs the connection it is part of
   const base = createParticipant({ sodium, identity, computeUpdate });
-  const participant = dropAt ? dropping(base, dropAt, () => connection?.close()) : base;
-  connection = await connectDevice({
+  const participant = dropAt ? dropping(base, dropAt, () => holder.connection?.close()) : base;
+  const connection = await connectDevice({
     url: server.wsUrl,
     createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
     sodium,
@@ -69,6 +69,7 @@ async function startDevice(k: number, histories: ReturnType<typeof buildHistorie
     training: true,
     participant,
   });
+  holder.connection = connection;
   return { id: connection.deviceId, connection, participant };
 }
 
