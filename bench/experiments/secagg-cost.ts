@@ -8,7 +8,7 @@ import type { Sodium } from '../../shared/secagg/sodium';
 import { createParticipant, type Participant } from '../../client/rounds/participant';
 import type { DropStage } from '../../server/aggregation/aggregator';
 import { runInMemoryRound } from '../simulation/in-memory-round';
-import { nodeChachaMask } from '../../server/crypto/chacha-mask';
+import { createParallelMaskApplier } from '../../server/crypto/parallel-masks';
 import { roundConfigFor } from './federated';
 import { startProgress } from '../progress';
 import { writeResults, writeFileAtomic } from '../results';
@@ -56,11 +56,12 @@ const median = (xs: number[]) => {
 export async function runSecaggCost(o: SecaggCostOptions): Promise<SecaggCostRow[]> {
   await _sodium.ready;
   const sodium: Sodium = _sodium;
+  const masks = createParallelMaskApplier(sodium);
   const rows: SecaggCostRow[] = [];
   const bar = startProgress('secagg-cost', o.clients.length);
   for (const [at, n] of o.clients.entries()) {
     const rng = createRng(o.seed).fork(`n-${n}`);
-    const config = roundConfigFor(n, { graph: o.graph, clipNorm: 1, localEpochs: 1 }, o.dim);
+    const { config } = roundConfigFor(n, { graph: o.graph, clipNorm: 1, localEpochs: 1 }, o.dim);
     const devices = Array.from({ length: n }, () => generateSigningKeyPair(sodium));
     const ids = devices.map((d) => sodium.to_base64(d.publicKey, sodium.base64_variants.URLSAFE_NO_PADDING));
     const participants = new Map<string, Participant>();
@@ -73,7 +74,7 @@ export async function runSecaggCost(o: SecaggCostOptions): Promise<SecaggCostRow
     const drops = new Map<string, DropStage>();
     for (const id of ids) if (rng.float() < o.dropout) drops.set(id, 'masked');
     const binding = { sessionId: sodium.to_base64(sodium.crypto_generichash(16, `cost-${n}-${o.seed}`, null), sodium.base64_variants.URLSAFE_NO_PADDING), round: 1, modelHash: sodium.crypto_generichash(32, 'cost', null) };
-    const { outcome, stats } = await runInMemoryRound({ sodium, binding, modelVersion: 0, config, cohort: ids, expandMask: nodeChachaMask }, participants, drops);
+    const { outcome, stats } = await runInMemoryRound({ sodium, binding, modelVersion: 0, config, cohort: ids, applyMasks: masks.apply }, participants, drops);
     const survivors = ids.filter((id) => !drops.has(id));
     const device = survivors.map((id) => stats.deviceSeconds.get(id) ?? 0);
     const up = survivors.map((id) => stats.bytesUp.get(id) ?? 0);
@@ -98,6 +99,7 @@ export async function runSecaggCost(o: SecaggCostOptions): Promise<SecaggCostRow
     bar.update(at + 1, `n=${n}: device ${row.deviceSeconds.toFixed(3)} s, server ${row.serverSeconds.toFixed(2)} s, upload ×${row.uploadRatio.toFixed(4)}`);
   }
   bar.stop();
+  await masks.close();
   await writeResults(o.out, { experiment: 'secagg-cost', config: { ...o, out: undefined }, rows });
   const series = (key: 'deviceSeconds' | 'serverSeconds' | 'bytesUpPerDevice') => [{ name: `${o.graph} graph`, points: rows.map((r) => ({ x: r.clients, y: r[key] })) }];
   const html = renderReport({

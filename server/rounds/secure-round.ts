@@ -7,7 +7,7 @@ import type { Sodium } from '../../shared/secagg/sodium';
 import { verify } from '../../shared/secagg/sign';
 import { buildGraph, checkThreshold } from '../../shared/secagg/graph';
 import { unmaskSum } from '../../shared/secagg/unmask';
-import type { MaskExpander } from '../../shared/secagg/masking';
+import type { MaskApplier } from '../../shared/secagg/masking';
 import { decodeShare } from '../../shared/secagg/shamir';
 import { isSecAggError } from '../../shared/secagg/errors';
 import { advertisementPayload, confirmationPayload, graphSeed, type Advertisement, type RoundBinding } from '../../shared/secagg/transcript';
@@ -44,8 +44,8 @@ export interface SecureRoundOptions {
   modelVersion: number;
   config: RoundConfig;
   cohort: readonly string[];
-  /** The mask stream for unmasking (default libsodium; the server passes node:crypto's identical ChaCha20). */
-  expandMask?: MaskExpander;
+  /** How masks are stripped from the sum (default libsodium, one at a time; the server passes its parallel node:crypto applier). */
+  applyMasks?: MaskApplier;
 }
 
 /** The round's state machine (see the file comment). */
@@ -60,6 +60,19 @@ export interface SecureRound {
   expire(): Outgoing[];
   /** A device disconnected: it will not answer any more stages. */
   drop(deviceId: string): Outgoing[];
+}
+
+/** A set of device ids as the round consults it: membership and iteration. */
+interface Members {
+  has(id: string): boolean;
+  [Symbol.iterator](): Iterator<string>;
+}
+
+const NOBODY: Members = new Set<string>();
+
+/** The keys of a map as Members, without copying them. */
+function keysOf(m: ReadonlyMap<string, unknown>): Members {
+  return { has: (id) => m.has(id), [Symbol.iterator]: () => m.keys() };
 }
 
 function b64(sodium: Sodium, bytes: Uint8Array): string {
@@ -83,43 +96,49 @@ export function createSecureRound(o: SecureRoundOptions): SecureRound {
   const survivors = new Set<string>();
   let lists: { survivors: string[]; dropped: string[] } | undefined;
   const confirmations = new Map<string, Uint8Array>();
+  const usedKeys = new Set<string>(); // every advertised public key (base64), so a copied key is refused in O(1)
+  const sortedCohort = [...cohort].sort();
   const revealed = new Map<string, { selfSeedShares: { of: string; share: Uint8Array }[]; maskKeyShares: { of: string; share: Uint8Array }[] }>();
 
+  const sizes = new WeakMap<ServerWireMessage, number>(); // one broadcast message is measured once, not per recipient
   const send = (to: string, message: ServerWireMessage): Outgoing => {
-    bytesOut += JSON.stringify(message).length; // approximate: byte fields are counted as their base64 text
+    let size = sizes.get(message);
+    if (size === undefined) sizes.set(message, (size = JSON.stringify(message).length));
+    bytesOut += size; // approximate: byte fields are counted as their base64 text
     return { to, message };
   };
   const ref = { sessionId: binding.sessionId, round: binding.round };
-  const expected = (): Set<string> => {
+  // Live views, never copies: these are consulted for every message, and copying them made a round O(n³).
+  const expected = (): Members => {
     switch (stage) {
       case 'advertise':
         return cohort;
       case 'shares':
-        return new Set(advertised.keys());
+        return keysOf(advertised);
       case 'masked':
-        return new Set(bundles.keys());
+        return keysOf(bundles);
       case 'confirm':
-        return new Set(survivors);
+        return survivors;
       case 'unmask':
-        return new Set(confirmations.keys());
+        return keysOf(confirmations);
       default:
-        return new Set();
+        return NOBODY;
     }
   };
-  const answered = (): Set<string> => {
+  const answered = (): Members => {
     switch (stage) {
       case 'advertise':
-        return new Set(advertised.keys());
+        return keysOf(advertised);
       case 'shares':
-        return new Set(bundles.keys());
+        return keysOf(bundles);
       case 'masked':
         return survivors;
       case 'confirm':
-        return new Set(confirmations.keys());
+        return keysOf(confirmations);
       case 'unmask':
-        return new Set(revealed.keys());
+        return keysOf(revealed);
       default:
-        return new Set();
+        return NOBODY;
     }
   };
 
@@ -127,7 +146,8 @@ export function createSecureRound(o: SecureRoundOptions): SecureRound {
     const notify = [...cohort].filter((d) => !gone.has(d));
     stage = 'done';
     outcome = { status: 'aborted', reason, bytesIn, bytesOut };
-    return notify.map((d) => send(d, { type: 'result', ...ref, status: 'aborted', reason }));
+    const message: ServerWireMessage = { type: 'result', ...ref, status: 'aborted', reason };
+    return notify.map((d) => send(d, message));
   };
 
   /** Close the current stage with the devices that answered. */
@@ -149,16 +169,24 @@ export function createSecureRound(o: SecureRoundOptions): SecureRound {
         graph = config.graph.kind === 'complete' ? buildGraph(sodium, { devices: ids, kind: 'complete' }) : buildGraph(sodium, { devices: ids, kind: 'sparse', degree: config.graph.degree, seed });
         stage = 'shares';
         const devices = list.map((a) => ({ deviceId: a.deviceId, encKey: b64(sodium, a.encKey), maskKey: b64(sodium, a.maskKey), seedCommitment: b64(sodium, a.seedCommitment), signature: b64(sodium, a.signature) }));
-        return ids.filter((d) => !gone.has(d)).map((d) => send(d, { type: 'keys', ...ref, devices }));
+        const message: ServerWireMessage = { type: 'keys', ...ref, devices };
+        return ids.filter((d) => !gone.has(d)).map((d) => send(d, message));
       }
       case 'shares': {
         if (bundles.size < t) return abort(`${bundles.size} devices sent shares, fewer than the threshold ${t}`);
         stage = 'masked';
         const out: Outgoing[] = [];
+        const inbox = new Map<string, { from: string; ciphertext: string }[]>();
+        for (const [from, list] of bundles) {
+          for (const b of list) {
+            const box = inbox.get(b.to) ?? [];
+            box.push({ from, ciphertext: b64(sodium, b.ciphertext) });
+            inbox.set(b.to, box);
+          }
+        }
         for (const u of bundles.keys()) {
           if (gone.has(u)) continue;
-          const shares = [...bundles.entries()].flatMap(([from, list]) => list.filter((b) => b.to === u).map((b) => ({ from, ciphertext: b64(sodium, b.ciphertext) })));
-          out.push(send(u, { type: 'deliver', ...ref, shares }));
+          out.push(send(u, { type: 'deliver', ...ref, shares: inbox.get(u) ?? [] }));
         }
         return out;
       }
@@ -168,31 +196,39 @@ export function createSecureRound(o: SecureRoundOptions): SecureRound {
         const d = [...bundles.keys()].filter((u) => !survivors.has(u)).sort();
         lists = { survivors: s, dropped: d };
         stage = 'confirm';
-        return s.filter((u) => !gone.has(u)).map((u) => send(u, { type: 'survivors', ...ref, survivors: s, dropped: d }));
+        const message: ServerWireMessage = { type: 'survivors', ...ref, survivors: s, dropped: d };
+        return s.filter((u) => !gone.has(u)).map((u) => send(u, message));
       }
       case 'confirm': {
         if (confirmations.size < t) return abort(`${confirmations.size} survivors confirmed the lists, fewer than the threshold ${t}`);
         stage = 'unmask';
         const list = [...confirmations.entries()].map(([deviceId, signature]) => ({ deviceId, signature: b64(sodium, signature) }));
-        return [...confirmations.keys()].filter((u) => !gone.has(u)).map((u) => send(u, { type: 'unmask-request', ...ref, ...lists!, confirmations: list }));
+        const message: ServerWireMessage = { type: 'unmask-request', ...ref, ...lists!, confirmations: list };
+        return [...confirmations.keys()].filter((u) => !gone.has(u)).map((u) => send(u, message));
       }
       case 'unmask': {
         const selfSeedShares = new Map<string, Uint8Array[]>();
         const maskKeyShares = new Map<string, Uint8Array[]>();
+        const add = (m: Map<string, Uint8Array[]>, of: string, share: Uint8Array) => {
+          const list = m.get(of);
+          if (list) list.push(share);
+          else m.set(of, [share]);
+        };
         for (const r of revealed.values()) {
-          for (const s of r.selfSeedShares) selfSeedShares.set(s.of, [...(selfSeedShares.get(s.of) ?? []), s.share]);
-          for (const s of r.maskKeyShares) maskKeyShares.set(s.of, [...(maskKeyShares.get(s.of) ?? []), s.share]);
+          for (const s of r.selfSeedShares) add(selfSeedShares, s.of, s.share);
+          for (const s of r.maskKeyShares) add(maskKeyShares, s.of, s.share);
         }
         let sum: Uint32Array;
         try {
-          sum = unmaskSum({ sodium, threshold: t, advertised, graph, survivors: lists!.survivors, dropped: lists!.dropped, maskedSum, selfSeedShares, maskKeyShares, ...(o.expandMask && { expand: o.expandMask }) });
+          sum = unmaskSum({ sodium, threshold: t, advertised, graph, survivors: lists!.survivors, dropped: lists!.dropped, maskedSum, selfSeedShares, maskKeyShares, ...(o.applyMasks && { applyMasks: o.applyMasks }) });
         } catch (err) {
           if (isSecAggError(err)) return abort(`unmasking failed: ${err.message}`);
           throw err;
         }
         stage = 'done';
         outcome = { status: 'completed', sum, contributors: lists!.survivors, bytesIn, bytesOut };
-        return [...cohort].filter((d) => !gone.has(d)).map((d) => send(d, { type: 'result', ...ref, status: 'completed', modelVersion: o.modelVersion + 1 }));
+        const message: ServerWireMessage = { type: 'result', ...ref, status: 'completed', modelVersion: o.modelVersion + 1 };
+        return [...cohort].filter((d) => !gone.has(d)).map((d) => send(d, message));
       }
       default:
         return [];
@@ -200,8 +236,9 @@ export function createSecureRound(o: SecureRoundOptions): SecureRound {
   };
 
   const maybeAdvance = (): Outgoing[] => {
-    const waiting = [...expected()].filter((d) => !gone.has(d) && !answered().has(d));
-    return waiting.length === 0 ? advance() : [];
+    const done = answered();
+    for (const d of expected()) if (!gone.has(d) && !done.has(d)) return [];
+    return advance();
   };
 
   const check = (deviceId: string, message: RoundMessage): void => {
@@ -230,12 +267,11 @@ export function createSecureRound(o: SecureRoundOptions): SecureRound {
         const ad = { deviceId, encKey: message.encKey, maskKey: message.maskKey, seedCommitment: message.seedCommitment, signature: message.signature };
         const id = sodium.from_base64(deviceId, sodium.base64_variants.URLSAFE_NO_PADDING);
         if (!verify(sodium, id, advertisementPayload(binding, ad), message.signature)) throw new ProtocolError('auth.bad_signature', 'the advertisement signature does not verify for this device, session and model');
-        for (const other of advertised.values()) {
-          if (sodium.memcmp(other.encKey, ad.encKey) || sodium.memcmp(other.maskKey, ad.maskKey) || sodium.memcmp(other.encKey, ad.maskKey) || sodium.memcmp(other.maskKey, ad.encKey)) {
-            throw new ProtocolError('message.invalid', 'a key of this advertisement is already used by another device');
-          }
-        }
-        if (sodium.memcmp(ad.encKey, ad.maskKey)) throw new ProtocolError('message.invalid', 'the two advertised keys must differ');
+        const enc = b64(sodium, ad.encKey);
+        const mask = b64(sodium, ad.maskKey);
+        if (usedKeys.has(enc) || usedKeys.has(mask)) throw new ProtocolError('message.invalid', 'a key of this advertisement is already used by another device');
+        if (enc === mask) throw new ProtocolError('message.invalid', 'the two advertised keys must differ');
+        usedKeys.add(enc).add(mask);
         advertised.set(deviceId, ad);
         return;
       }
@@ -300,9 +336,8 @@ export function createSecureRound(o: SecureRoundOptions): SecureRound {
       return outcome;
     },
     start() {
-      return [...cohort].map((d) =>
-        send(d, { type: 'invite', ...ref, modelVersion: o.modelVersion, modelHash: b64(sodium, binding.modelHash), config, cohort: [...cohort].sort() }),
-      );
+      const message: ServerWireMessage = { type: 'invite', ...ref, modelVersion: o.modelVersion, modelHash: b64(sodium, binding.modelHash), config, cohort: sortedCohort };
+      return [...cohort].map((d) => send(d, message));
     },
     receive(deviceId, message, bytes) {
       check(deviceId, message);

@@ -4,6 +4,7 @@ import { parseMaskedHeader } from './parse';
 import type { MaskedHeader } from './messages';
 
 const MAX_HEADER_BYTES = 512;
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 /** Encode a masked vector with its header. */
 export function encodeMaskedFrame(header: MaskedHeader, vector: Uint32Array): Uint8Array {
@@ -16,7 +17,8 @@ export function encodeMaskedFrame(header: MaskedHeader, vector: Uint32Array): Ui
   out.set(json, 4);
   out.fill(0x20, 4 + json.length, 4 + json.length + pad);
   const payload = 4 + json.length + pad;
-  for (let n = 0; n < vector.length; n++) view.setUint32(payload + 4 * n, vector[n]!, true);
+  if (LITTLE_ENDIAN) out.set(new Uint8Array(vector.buffer, vector.byteOffset, 4 * vector.length), payload);
+  else for (let n = 0; n < vector.length; n++) view.setUint32(payload + 4 * n, vector[n]!, true);
   return out;
 }
 
@@ -37,6 +39,8 @@ export function decodeMaskedFrame(bytes: Uint8Array): { header: MaskedHeader; ve
   if (payload !== 4 * header.length) throw new ProtocolError('vector.bad_length', `masked vector has ${payload} bytes, header says ${header.length} words (${4 * header.length} bytes)`);
   const vector = new Uint32Array(header.length);
   const base = 4 + headerBytes;
-  for (let n = 0; n < header.length; n++) vector[n] = view.getUint32(base + 4 * n, true);
+  // Words are little-endian on the wire: on a little-endian machine (every one we run on) that is a plain copy.
+  if (LITTLE_ENDIAN) new Uint8Array(vector.buffer).set(bytes.subarray(base, base + 4 * header.length));
+  else for (let n = 0; n < header.length; n++) vector[n] = view.getUint32(base + 4 * n, true);
   return { header, vector };
 }

@@ -54,7 +54,7 @@ export function checkKeyLength(key: unknown, bytes: number, name: string): asser
  * small-order public key) is refused as 'key.low_order'; the peer's key equal to ours is
  * 'key.duplicate' (threat model case 10).
  */
-export function agreeKey(sodium: Sodium, mine: KeyPair, theirPublicKey: Uint8Array, context: string): Uint8Array {
+export function agreeKey(sodium: Sodium, mine: KeyPair, theirPublicKey: Uint8Array, context: string, options: { pairChecked?: boolean } = {}): Uint8Array {
   checkKeyLength(mine.publicKey, X25519_KEY_BYTES, 'mine.publicKey');
   checkKeyLength(mine.privateKey, X25519_KEY_BYTES, 'mine.privateKey');
   checkKeyLength(theirPublicKey, X25519_KEY_BYTES, 'theirPublicKey');
@@ -64,8 +64,9 @@ export function agreeKey(sodium: Sodium, mine: KeyPair, theirPublicKey: Uint8Arr
   if (sodium.memcmp(mine.publicKey, theirPublicKey)) {
     throw new SecAggError('key.duplicate', 'theirPublicKey equals mine.publicKey: a peer may not reuse our key');
   }
-  // A mismatched pair would silently give the two sides different keys; catch it here instead.
-  if (!sodium.memcmp(sodium.crypto_scalarmult_base(mine.privateKey), mine.publicKey)) {
+  // A mismatched pair would silently give the two sides different keys; catch it here instead
+  // (unless the caller has just checked it, as the server does for a rebuilt key used many times).
+  if (!options.pairChecked && !sodium.memcmp(sodium.crypto_scalarmult_base(mine.privateKey), mine.publicKey)) {
     throw new SecAggError('key.mismatch', 'mine.publicKey is not the public key of mine.privateKey');
   }
   const q = scalarMult(sodium, mine.privateKey, theirPublicKey);

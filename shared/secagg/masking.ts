@@ -5,6 +5,20 @@ import type { Sodium } from './sodium';
 /** A mask expander: the words of PRG(seed). Every implementation must give expandMask's exact stream. */
 export type MaskExpander = (seed: Uint8Array, length: number) => Uint32Array;
 
+/** One mask to add to (sign 1) or remove from (sign −1) a vector: ±PRG(seed). */
+export interface MaskTerm {
+  seed: Uint8Array;
+  sign: 1 | -1;
+}
+
+/** acc ← acc + Σ sign·PRG(seed) (mod 2^32), in place. Every implementation must give applyMasks's exact result. */
+export type MaskApplier = (acc: Uint32Array, terms: readonly MaskTerm[]) => void;
+
+/** The reference MaskApplier: one term after another with libsodium's stream (or an identical `expand`). */
+export function applyMasks(sodium: Sodium, acc: Uint32Array, terms: readonly MaskTerm[], expand?: MaskExpander): void {
+  for (const t of terms) addMask(sodium, acc, t.seed, t.sign, expand);
+}
+
 /** acc ← acc + sign · PRG(seed) (mod 2^32), in place; `expand` may replace libsodium's stream with an identical faster one. */
 export function addMask(sodium: Sodium, acc: Uint32Array, seed: Uint8Array, sign: 1 | -1, expand?: MaskExpander): void {
   const mask = expand ? expand(seed, acc.length) : expandMask(sodium, seed, acc.length);
