@@ -1,9 +1,17 @@
-// `npm start`: read the configuration, open the SQLite store in the data directory, serve until a signal.
+// `npm start`: read the configuration, open the SQLite store in the data directory, make sure there is a
+// model to train (version 1 over the catalogue), serve, and run a secure round every interval until a signal.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import sodiumModule from 'libsodium-wrappers';
+import { DatasetError } from '../shared/data/dataset-error';
+import { sodiumUniform01 } from '../shared/secagg/random';
+import { DEFAULT_CATALOGUE, loadCatalogue } from './catalogue/catalogue';
 import { ConfigError, parseConfig, type Config } from './config';
+import { createParallelMaskApplier } from './crypto/parallel-masks';
 import { createLogger } from './log/logger';
-import { RecordingHost } from './recording-host';
+import { createCoordinator } from './rounds/coordinator';
+import { ensureInitialModel } from './rounds/initial-model';
+import { startRoundLoop } from './rounds/round-loop';
 import { createServer } from './server';
 import { SqliteStore } from './store/sqlite-store';
 
@@ -20,10 +28,32 @@ try {
   throw err;
 }
 
+let catalogue;
+try {
+  catalogue = await loadCatalogue(config.catalogue ?? DEFAULT_CATALOGUE);
+} catch (err) {
+  if (err instanceof DatasetError) fail(`catalogue: ${err.message}`);
+  throw err;
+}
+
 // 0700: the directory holds the server's private key and the device registry.
 mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
 const logger = createLogger({ level: config.logLevel });
 const store = SqliteStore.open(join(config.dataDir, 'confidant.sqlite'));
+const initial = await ensureInitialModel(store, { items: catalogue.length, now: Date.now });
+if (initial.created) logger.info({ version: initial.version, items: catalogue.length }, 'stored the initial model');
+
+await sodiumModule.ready;
+const sodium = sodiumModule;
+const masks = createParallelMaskApplier(sodium);
+const coordinator = createCoordinator({
+  store,
+  sodium,
+  settings: { ...config.training, localEpochs: 1, serverLearningRate: 0.5 },
+  uniform01: sodiumUniform01(sodium),
+  applyMasks: masks.apply,
+  log: (event, fields) => logger.info(fields, event),
+});
 const limits = {
   ...(config.maxVectorLength !== undefined ? { vectorLength: config.maxVectorLength } : {}),
   ...(config.maxCohort !== undefined ? { maxCohort: config.maxCohort } : {}),
@@ -31,7 +61,7 @@ const limits = {
 
 let server: Awaited<ReturnType<typeof createServer>>;
 try {
-  server = await createServer({ store, host: new RecordingHost(logger), port: config.port, hostname: config.hostname, logger, limits });
+  server = await createServer({ store, host: coordinator, sodium, port: config.port, hostname: config.hostname, logger, limits });
 } catch (err) {
   await store.close();
   const code = (err as { code?: string }).code;
@@ -39,12 +69,25 @@ try {
   throw err;
 }
 
+const loop =
+  config.roundIntervalSeconds > 0
+    ? startRoundLoop({
+        runner: coordinator,
+        intervalMs: 1000 * config.roundIntervalSeconds,
+        onSummary: (s) => (s.status === 'skipped' ? logger.debug(s, 'round skipped') : logger.info(s, `round ${s.status}`)),
+        onError: (err) => logger.error({ err }, 'round failed'),
+      })
+    : undefined;
+
 let stopping = false;
 const stop = async (signal: string): Promise<void> => {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'shutting down');
+  // Closing the server drops every device, which ends a round in progress (it aborts below the threshold).
   await server.close();
+  await loop?.stop();
+  await masks.close();
   await store.close();
   process.exit(0);
 };

@@ -1,5 +1,6 @@
 // Building InteractionData incrementally: dense ids in first-appearance order and growable typed columns.
 import type { InteractionData, ItemMeta } from '../../shared/data/interactions';
+import type { MetaEntry } from '../../shared/data/movielens-movies';
 
 /** External-id -> dense-id maps; several column sets may share one (train/test splits). */
 export interface IdSpace {
@@ -92,11 +93,7 @@ export function toInteractionData(name: string, space: IdSpace, cols: Columns, i
   return data;
 }
 
-/** What a metadata file says about one item. */
-export interface MetaEntry {
-  title: string;
-  categories: string[];
-}
+export type { MetaEntry };
 
 /**
  * Metadata for every dense item. Items the metadata file does not mention get a placeholder title and no categories,

@@ -1,24 +1,7 @@
-// DatasetError: bad or missing dataset input, named by file, line and what was expected.
+// File-system failures as DatasetErrors (the error itself lives in shared/data/dataset-error.ts).
+import { DatasetError } from '../../shared/data/dataset-error';
 
-/** A dataset file could not be read or did not match its format. */
-export class DatasetError extends Error {
-  override readonly name = 'DatasetError';
-  /** The path as the caller gave it (possibly relative). */
-  readonly file: string;
-  /** 1-based line number, or undefined when the problem is the whole file. */
-  readonly line: number | undefined;
-  readonly expected: string;
-  readonly got: string | undefined;
-
-  constructor(file: string, line: number | undefined, expected: string, got?: string) {
-    const where = line === undefined ? file : `${file} line ${line}`;
-    super(`${where}: expected ${expected}${got === undefined ? '' : `, got ${got}`}`);
-    this.file = file;
-    this.line = line;
-    this.expected = expected;
-    this.got = got;
-  }
-}
+export { DatasetError, show } from '../../shared/data/dataset-error';
 
 /** Turn a file-system error into a DatasetError, or rethrow anything else. */
 export function fileError(file: string, err: unknown): DatasetError {
@@ -27,9 +10,4 @@ export function fileError(file: string, err: unknown): DatasetError {
   if (code === 'EISDIR') return new DatasetError(file, undefined, 'a file', 'a directory');
   if (code === 'EACCES') return new DatasetError(file, undefined, 'a readable file', 'permission denied');
   throw err;
-}
-
-/** Quote a field for an error message, shortened so a stray binary line cannot flood the terminal. */
-export function show(text: string): string {
-  return JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);
 }

@@ -1,7 +1,7 @@
 // Any CSV of user,item,value[,timestamp] rows, with or without a header line.
 import type { InteractionData } from '../../shared/data/interactions';
 import { createColumns, createIdSpace, toInteractionData } from './columns';
-import { splitCsvLine } from './csv';
+import { splitCsvLine } from '../../shared/data/csv';
 import { datasetName } from './naming';
 import { readRatings, type RatingsLayout } from './ratingsFile';
 

@@ -2,8 +2,8 @@
 import { dirname, join } from 'node:path';
 import type { InteractionData } from '../../shared/data/interactions';
 import { createColumns, createIdSpace, itemMetaFor, toInteractionData, type MetaEntry } from './columns';
-import { parseCsvRecord, splitCsvLine } from './csv';
-import { DatasetError, show } from './errors';
+import { splitCsvLine } from '../../shared/data/csv';
+import { parseMovieLensMovies } from '../../shared/data/movielens-movies';
 import { datasetName } from './naming';
 import { readRatings, type RatingsLayout } from './ratingsFile';
 import { pathKind, readLines } from './textFile';
@@ -16,48 +16,10 @@ const RATINGS: RatingsLayout = {
   exactHeader: 'userId,movieId,rating,timestamp',
 };
 
-const MOVIES_HEADER = 'movieId,title,genres';
-const NO_GENRES = '(no genres listed)';
 
-/** Parse movies.csv (quoted titles, pipe-separated genres) into metadata by movieId. */
+/** Read movies.csv (quoted titles, pipe-separated genres) into metadata by movieId, in file order. */
 export async function readMovieLensCsvMovies(file: string): Promise<Map<string, MetaEntry>> {
-  const lines = await readLines(file, 'utf8');
-  const movies = new Map<string, MetaEntry>();
-  const firstLine = new Map<string, number>();
-  let sawHeader = false;
-  let pending = '';
-  let pendingLine = 0;
-  for (let n = 0; n < lines.length; n++) {
-    const line = lines[n]!;
-    if (pending === '') {
-      if (line.trim() === '') continue;
-      pendingLine = n + 1;
-    }
-    // A quoted title may in principle span lines, so keep joining until the quotes close.
-    const text = pending === '' ? line : `${pending}\n${line}`;
-    const f = parseCsvRecord(text);
-    if (f === undefined) {
-      pending = text;
-      continue;
-    }
-    pending = '';
-    if (!sawHeader) {
-      if (text.trim() !== MOVIES_HEADER) throw new DatasetError(file, pendingLine, `the header ${MOVIES_HEADER}`, show(text));
-      sawHeader = true;
-      continue;
-    }
-    if (text.trim() === MOVIES_HEADER) throw new DatasetError(file, pendingLine, 'a data row', 'a repeated header line');
-    if (f.length !== 3) throw new DatasetError(file, pendingLine, `3 columns (${MOVIES_HEADER})`, String(f.length));
-    const [id, title, genres] = f as [string, string, string];
-    if (id === '') throw new DatasetError(file, pendingLine, 'a movieId', 'an empty field');
-    const seen = firstLine.get(id);
-    if (seen !== undefined) throw new DatasetError(file, pendingLine, 'each movieId once', `movieId ${id} again (first on line ${seen})`);
-    firstLine.set(id, pendingLine);
-    movies.set(id, { title, categories: genres === NO_GENRES ? [] : genres.split('|').filter((g) => g !== '') });
-  }
-  if (pending !== '') throw new DatasetError(file, pendingLine, 'a closing quote', 'an unterminated quoted field');
-  if (movies.size === 0) throw new DatasetError(file, undefined, 'at least one movie', sawHeader ? 'a header line and no movies' : 'an empty file');
-  return movies;
+  return parseMovieLensMovies(await readLines(file, 'utf8'), file);
 }
 
 /** Load ratings.csv, with titles and genres from movies.csv when that file is beside it. */

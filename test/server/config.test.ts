@@ -5,7 +5,17 @@ import { ConfigError, DEFAULT_DATA_DIR, parseConfig } from '../../server/config'
 
 describe('parseConfig', () => {
   it('defaults to 127.0.0.1:8080 and the project .data/', () => {
-    expect(parseConfig([], {})).toEqual({ port: 8080, hostname: '127.0.0.1', dataDir: DEFAULT_DATA_DIR, logLevel: 'info', maxVectorLength: undefined, maxCohort: undefined });
+    expect(parseConfig([], {})).toEqual({
+      port: 8080,
+      hostname: '127.0.0.1',
+      dataDir: DEFAULT_DATA_DIR,
+      logLevel: 'info',
+      maxVectorLength: undefined,
+      maxCohort: undefined,
+      catalogue: undefined,
+      roundIntervalSeconds: 30,
+      training: { samplingRate: 1, graph: 'sparse', clipNorm: 250, minCohort: 3, stageTimeoutMs: 30_000, privacy: { mode: 'off', noiseMultiplier: 1, epsilonBudget: 8, delta: 1e-6 } },
+    });
     expect(DEFAULT_DATA_DIR).toBe(join(import.meta.dirname, '..', '..', '.data') + sep);
   });
 
@@ -13,6 +23,12 @@ describe('parseConfig', () => {
     const env = { PORT: '9000', HOST: '0.0.0.0', CONFIDANT_DATA_DIR: 'state', CONFIDANT_LOG_LEVEL: 'warn', CONFIDANT_MAX_COHORT: '50' };
     expect(parseConfig([], env, '/srv')).toMatchObject({ port: 9000, hostname: '0.0.0.0', dataDir: '/srv/state', logLevel: 'warn', maxCohort: 50 });
     expect(parseConfig(['--port', '0', '--data-dir=/tmp/x', '--max-vector-length', '1000'], env, '/srv')).toMatchObject({ port: 0, dataDir: '/tmp/x', maxVectorLength: 1000 });
+    expect(parseConfig(['--sampling-rate', '0.25', '--graph', 'complete', '--clip-norm', '1e2', '--catalogue', 'm.csv', '--round-interval', '0'], { CONFIDANT_MIN_COHORT: '10', CONFIDANT_STAGE_TIMEOUT: '5' }, '/srv')).toMatchObject({
+      catalogue: '/srv/m.csv',
+      roundIntervalSeconds: 0,
+      training: { samplingRate: 0.25, graph: 'complete', clipNorm: 100, minCohort: 10, stageTimeoutMs: 5000 },
+    });
+    expect(parseConfig(['--dp', 'distributed', '--noise-multiplier', '1.2', '--epsilon-budget', '4', '--delta', '1e-5'], {}).training.privacy).toEqual({ mode: 'distributed', noiseMultiplier: 1.2, epsilonBudget: 4, delta: 1e-5 });
   });
 
   it.each([
@@ -26,6 +42,20 @@ describe('parseConfig', () => {
     [['--max-cohort', '1'], {}, '--max-cohort'],
     [['--max-vector-length', '0'], {}, '--max-vector-length'],
     [['--bogus'], {}, "Unknown option '--bogus'"],
+    [['--sampling-rate', '0'], {}, '--sampling-rate must be a number in (0, 1], got "0"'],
+    [['--sampling-rate', '1.5'], {}, '--sampling-rate'],
+    [[], { CONFIDANT_SAMPLING_RATE: 'half' }, 'CONFIDANT_SAMPLING_RATE'],
+    [['--graph', 'star'], {}, '--graph must be complete or sparse, got "star"'],
+    [['--clip-norm', '-1'], {}, '--clip-norm'],
+    [['--clip-norm', 'NaN'], {}, '--clip-norm'],
+    [['--min-cohort', '2'], {}, '--min-cohort must be an integer in 3..10000'],
+    [['--round-interval', '-5'], {}, '--round-interval'],
+    [['--stage-timeout', '0'], {}, '--stage-timeout'],
+    [['--dp', 'local'], {}, '--dp must be off, central or distributed, got "local"'],
+    [['--noise-multiplier', '0'], {}, '--noise-multiplier must be a number in (0, 1000]'],
+    [['--epsilon-budget', '-1'], {}, '--epsilon-budget'],
+    [['--delta', '1'], {}, '--delta must be a number in (0, 0.5]'],
+    [[], { CONFIDANT_DELTA: 'tiny' }, 'CONFIDANT_DELTA'],
     [['extra'], {}, 'positional'],
   ])('refuses %j %j', (argv, env, message) => {
     expect(() => parseConfig(argv, env)).toThrow(ConfigError);

@@ -1,6 +1,6 @@
 // Tests for the CSV record splitter.
 import { describe, expect, it } from 'vitest';
-import { parseCsvRecord, splitCsvLine } from '../../../bench/datasets/csv';
+import { parseCsvRecord, splitCsvLine } from '../../../shared/data/csv';
 
 describe('parseCsvRecord', () => {
   it.each([
