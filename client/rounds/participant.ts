@@ -11,6 +11,7 @@ import { advertise, confirm, maskedInput, reveal, shareKeys, type DeviceRoundCon
 import { encodeMaskedFrame } from '../../shared/protocol/binary-frame';
 import type { ClientWireMessage, RoundConfig, ServerMessage } from '../../shared/protocol/messages';
 import { isSecAggError } from '../../shared/secagg/errors';
+import { createDiscreteGaussianSampler } from '../../shared/dp/discrete-gaussian';
 
 /** What a device keeps about each round it joined: sizes and settings, never the update itself. */
 export interface SentLogEntry {
@@ -53,8 +54,11 @@ export interface ParticipantOptions {
   onLog?(entry: SentLogEntry): void;
   randomBytes?: (n: number) => Uint8Array;
   uniform01?: () => number;
-  /** Integer noise added before masking (distributed DP); none by default. */
-  addNoise?(encoded: Uint32Array, invitation: Invitation): void;
+  /**
+   * The smallest per-coordinate noise σ (fixed-point units) this device accepts in a round that asks for
+   * distributed DP: a server that promises DP but asks for less is refused (default: whatever the round says).
+   */
+  minDeviceNoiseStd?: number;
 }
 
 /** The participant: feed it server messages, send what it returns. */
@@ -106,6 +110,8 @@ export function createParticipant(o: ParticipantOptions): Participant {
         const { config } = message;
         // The server chose the scale; a full cohort at ±clipNorm must not wrap mod 2^32, or the sum is garbage.
         checkNoWrap({ clipNorm: config.clipNorm, cohortSize: message.cohort.length, scale: config.scale });
+        // Checked before any work: a round promising less noise than this device requires is not joined at all.
+        if (config.deviceNoiseStd < (o.minDeviceNoiseStd ?? 0)) throw new DeviceAbort('abort.noise_too_low', `the round asks for noise σ ${config.deviceNoiseStd}, below this device's minimum ${o.minDeviceNoiseStd}`);
         let encoded: Uint32Array;
         let clip = { wasClipped: false };
         let clippedCoordinates = 0;
@@ -124,7 +130,7 @@ export function createParticipant(o: ParticipantOptions): Participant {
           ({ encoded, clippedCoordinates } = encode(clipped.clipped, { scale: config.scale, clipNorm: config.clipNorm }, uniform01));
         }
         if (encoded.length !== config.vectorLength) throw new DeviceAbort('abort.session_mismatch', `input has ${encoded.length} values, the round expects ${config.vectorLength}`);
-        o.addNoise?.(encoded, invitation);
+        if (config.deviceNoiseStd > 0) addDeviceNoise(encoded, config.deviceNoiseStd, randomBytes);
         const ctx: DeviceRoundContext = {
           sodium,
           deviceId,
@@ -213,4 +219,11 @@ export function createParticipant(o: ParticipantOptions): Participant {
       }
     },
   };
+}
+
+/** Distributed DP: add N_Z(0, σ²) to every coordinate (mod 2^32) from the CSPRNG, before masking (Kairouz, Liu & Steinke 2021). */
+export function addDeviceNoise(encoded: Uint32Array, sigma: number, randomBytes: (n: number) => Uint8Array): void {
+  const sampler = createDiscreteGaussianSampler({ sigma }, randomBytes);
+  const noise = sampler.fill(new Int32Array(encoded.length));
+  for (let n = 0; n < encoded.length; n++) encoded[n] = (encoded[n]! + noise[n]!) >>> 0;
 }

@@ -8,7 +8,7 @@
 //   v_i ← v_i + η · (H + s_i I)⁻¹ (ΣΔ_i/lr − ρλ v_i),   H = Σ u uᵀ + ρλI,   ρ = |cohort| / N.
 // Item biases take the exact per-item Newton step b_i ← b_i + η_b Σ r_bi / (|cohort| + Σ(c_i − 1)).
 import type { MfModel } from '../mf/model';
-import { cholesky, choleskySolve } from '../../shared/math/linalg';
+import { cholesky, choleskySolve, nearestPsd } from '../../shared/math/linalg';
 import type { AggregateUpdate } from './update-vector';
 
 /** Settings of the server step. */
@@ -30,7 +30,8 @@ export function applyServerStep(model: MfModel, agg: AggregateUpdate, config: Se
   const { items, dim: k } = model.table;
   if (!(agg.count >= 1)) throw new RangeError(`aggregate has no contributions (count ${agg.count})`);
   const rho = Math.min(1, agg.count / config.population);
-  const h = Float64Array.from(agg.userGram);
+  // A noisy (DP) sum of Gram matrices can be indefinite: use the nearest PSD matrix, as the true sum is.
+  const h = nearestPsd(agg.userGram, k);
   if (model.params.kind === 'explicit') h.fill(0); // ratings: no whole-catalogue term
   for (let a = 0; a < k; a++) h[a * k + a]! += rho * config.lambda;
   const vectors = Float32Array.from(model.table.vectors);
@@ -47,7 +48,7 @@ export function applyServerStep(model: MfModel, agg: AggregateUpdate, config: Se
   }
   const biases = new Float32Array(items);
   for (let i = 0; i < items; i++) {
-    const denom = agg.count + agg.biasWeight[i]!;
+    const denom = agg.count + Math.max(0, agg.biasWeight[i]!); // Σ(c − 1) ≥ 0; noise can make the sum negative
     biases[i] = model.table.biases[i]! + config.biasLearningRate * (denom > 0 ? agg.biasDelta[i]! / denom : 0);
   }
   return { params: model.params, table: { items, dim: k, vectors, biases } };

@@ -27,6 +27,23 @@ export const modelProvenanceSchema = z.strictObject({
   durationMs: z.number().nonnegative().finite(),
   /** ε spent so far at the accountant's δ, or null when the model has no DP guarantee. */
   epsilon: z.number().nonnegative().finite().nullable(),
+  /** The DP setting of the round that made this version (absent or null: no noise), what the accountant composes. */
+  privacy: z
+    .strictObject({
+      /** The training population whose account this round is charged to (one per shard). */
+      population: z.string().min(1).max(64),
+      mode: z.enum(['central', 'distributed']),
+      samplingRate: z.number().gt(0).lte(1),
+      noiseMultiplier: z.number().positive().finite(),
+      delta: z.number().gt(0).lt(1),
+      /** Every DP setting this version's lineage has run, consecutive equal settings merged: the account in full. */
+      history: z
+        .array(z.strictObject({ samplingRate: z.number().gt(0).lte(1), noiseMultiplier: z.number().positive().finite(), steps: z.number().int().positive() }))
+        .min(1)
+        .max(10_000),
+    })
+    .nullable()
+    .optional(),
 });
 export type ModelProvenance = z.infer<typeof modelProvenanceSchema>;
 

@@ -1,4 +1,5 @@
 // Small dense linear algebra on Float64Array (row-major k×k), for the per-user ridge solves.
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 
 /** Cholesky factor L (lower, row-major) of a symmetric positive-definite k×k matrix; throws if not SPD. */
 export function cholesky(a: Float64Array, k: number): Float64Array {
@@ -48,4 +49,27 @@ export function dot(x: ArrayLike<number>, xo: number, y: ArrayLike<number>, yo: 
   let s = 0;
   for (let i = 0; i < k; i++) s += x[xo + i]! * y[yo + i]!;
   return s;
+}
+
+/**
+ * The nearest positive-semidefinite matrix to a symmetric-ised k×k matrix in Frobenius norm: eigenvalues below
+ * zero set to zero (Higham 1988). A noisy sum of Gram matrices (DP noise) can be indefinite; this restores the
+ * structure the true sum has, so a solve built on it stays well-posed.
+ */
+export function nearestPsd(a: ArrayLike<number>, k: number): Float64Array {
+  if (a.length !== k * k) throw new RangeError(`nearestPsd: expected ${k * k} entries, got ${a.length}`);
+  const rows = Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => (a[i * k + j]! + a[j * k + i]!) / 2));
+  const eig = new EigenvalueDecomposition(new Matrix(rows), { assumeSymmetric: true });
+  const values = eig.realEigenvalues;
+  const vectors = eig.eigenvectorMatrix;
+  const out = new Float64Array(k * k);
+  for (let e = 0; e < k; e++) {
+    const lambda = values[e]!;
+    if (!(lambda > 0)) continue;
+    for (let i = 0; i < k; i++) {
+      const vi = vectors.get(i, e) * lambda;
+      for (let j = 0; j < k; j++) out[i * k + j]! += vi * vectors.get(j, e);
+    }
+  }
+  return out;
 }

@@ -21,6 +21,7 @@ export const ABORT_CODES = [
   'abort.inconsistent_lists', // the unmask request's lists differ from the ones this device signed
   'abort.too_few_confirmations', // fewer than t valid confirmations of the same lists
   'abort.both_shares', // revealing would give both kinds of share for one device
+  'abort.noise_too_low', // the round asks for less distributed-DP noise than this device requires
   'abort.out_of_order', // a stage message arrived in the wrong state
   'abort.unsafe_config', // the round's fixed-point scale could let a full cohort's sum wrap
 ] as const;

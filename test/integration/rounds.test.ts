@@ -4,16 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import WebSocket from 'ws';
 import _sodium from 'libsodium-wrappers';
 import { initBackend } from '../../models/backend';
 import { createServer, type RunningServer } from '../../server/server';
 import { SqliteStore } from '../../server/store/sqlite-store';
 import { createCoordinator, type Coordinator } from '../../server/rounds/coordinator';
-import { createParticipant, type Participant } from '../../client/rounds/participant';
-import { connectDevice, type DeviceConnection, type SocketLike } from '../../client/rounds/connection';
-import { createUpdateComputer } from '../../client/rounds/model-update';
-import { generateSigningKeyPair } from '../../shared/secagg/sign';
+import { startDevice as startDevice_, type Device } from './fleet';
 import { sodiumUniform01 } from '../../shared/secagg/random';
 import type { Sodium } from '../../shared/secagg/sodium';
 import type { ServerMessage } from '../../shared/protocol/messages';
@@ -29,48 +25,9 @@ let server: RunningServer;
 let store: SqliteStore;
 let coordinator: Coordinator;
 
-/** A participant that closes its connection when it receives `stage` (a device dropping out mid-round). */
-function dropping(inner: Participant, stage: ServerMessage['type'], close: () => void): Participant {
-  return {
-    get deviceId() {
-      return inner.deviceId;
-    },
-    get lastAbort() {
-      return inner.lastAbort;
-    },
-    async handle(message) {
-      if (message.type === stage) {
-        close();
-        return [];
-      }
-      return inner.handle(message);
-    },
-  };
-}
-
-interface Device {
-  id: string;
-  connection: DeviceConnection;
-  participant: Participant;
-}
-
-async function startDevice(k: number, histories: ReturnType<typeof buildHistories>['byUser'], dropAt?: ServerMessage['type']): Promise<Device> {
-  const identity = generateSigningKeyPair(sodium);
-  const computeUpdate = createUpdateComputer({ baseUrl: server.url, fetch, history: () => histories[k % histories.length]! });
-  const holder: { connection?: DeviceConnection } = {}; // the drop hook needs the connection it is part of
-  const base = createParticipant({ sodium, identity, computeUpdate });
-  const participant = dropAt ? dropping(base, dropAt, () => holder.connection?.close()) : base;
-  const connection = await connectDevice({
-    url: server.wsUrl,
-    createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
-    sodium,
-    identity,
-    register: true,
-    training: true,
-    participant,
-  });
-  holder.connection = connection;
-  return { id: connection.deviceId, connection, participant };
+/** Device k of the fleet, with the k-th synthetic user's history. */
+function startDevice(k: number, hs: ReturnType<typeof buildHistories>['byUser'], dropAt?: ServerMessage['type']): Promise<Device> {
+  return startDevice_({ server, sodium, history: hs[k % hs.length]!, ...(dropAt && { dropAt }) });
 }
 
 let histories: ReturnType<typeof buildHistories>['byUser'];

@@ -1,7 +1,8 @@
 // Cholesky factor and solve on random symmetric positive-definite matrices, and their failure modes.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { cholesky, choleskySolve, dot, solveSpd } from '../../../shared/math/linalg';
+import { cholesky, choleskySolve, dot, nearestPsd, solveSpd } from '../../../shared/math/linalg';
+import { createRng } from '../../../shared/math/random';
 
 /** A = BᵀB + εI for a random k×k B: symmetric positive definite, with condition number up to ~1e5. */
 const arbSpd = fc.integer({ min: 1, max: 15 }).chain((k) =>
@@ -91,5 +92,36 @@ describe('dot', () => {
   it('dots slices at offsets', () => {
     expect(dot([1, 2, 3, 4], 1, [10, 20, 30], 0, 3)).toBe(2 * 10 + 3 * 20 + 4 * 30);
     expect(dot([1, 2], 0, [3, 4], 0, 0)).toBe(0);
+  });
+});
+
+describe('nearestPsd', () => {
+  const gram = (rows: number[][], k: number) => {
+    const g = new Float64Array(k * k);
+    for (const r of rows) for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) g[i * k + j]! += r[i]! * r[j]!;
+    return g;
+  };
+
+  it('leaves a PSD matrix (a Gram sum) unchanged and makes a noisy one PSD and symmetric (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 2 ** 31 }), (k, seed) => {
+        const rng = createRng(seed);
+        const g = gram(Array.from({ length: 2 * k }, () => Array.from({ length: k }, () => rng.normal())), k);
+        const same = nearestPsd(g, k);
+        same.forEach((v, n) => expect(v).toBeCloseTo(g[n]!, 8));
+        const noisy = g.map((v) => v + 5 * rng.normal());
+        const p = nearestPsd(noisy, k);
+        for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) expect(p[i * k + j]).toBeCloseTo(p[j * k + i]!, 10);
+        // PSD: adding any positive ridge makes it positive definite.
+        const ridged = p.map((v, n) => v + (n % (k + 1) === 0 ? 1e-9 * (1 + Math.abs(p[0]!)) : 0));
+        expect(() => cholesky(ridged, k)).not.toThrow();
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('zeroes a negative-definite matrix and refuses a wrong size', () => {
+    expect(Array.from(nearestPsd([-1, 0, 0, -2], 2))).toEqual([0, 0, 0, 0]);
+    expect(() => nearestPsd([1, 2, 3], 2)).toThrow(/4 entries/);
   });
 });

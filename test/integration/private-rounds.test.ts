@@ -1,0 +1,133 @@
+// Differentially private rounds over real WebSockets: every model version records the ε spent (what the
+// accountant computes for the rounds run), training stops with the reason when the next round would exceed the
+// budget, distributed noise reaches the devices, and a lineage trained without noise cannot be made "private".
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import _sodium from 'libsodium-wrappers';
+import { initBackend } from '../../models/backend';
+import { createServer, type RunningServer } from '../../server/server';
+import { SqliteStore } from '../../server/store/sqlite-store';
+import { createCoordinator, type Coordinator, type TrainingSettings } from '../../server/rounds/coordinator';
+import { ensureInitialModel } from '../../server/rounds/initial-model';
+import type { SentLogEntry } from '../../client/rounds/participant';
+import { sodiumUniform01 } from '../../shared/secagg/random';
+import type { Sodium } from '../../shared/secagg/sodium';
+import { compose, createAccountant, epsilon } from '../../shared/dp/accountant';
+import { buildHistories } from '../../models/mf/histories';
+import { generateSynthetic } from '../../bench/datasets';
+import { startDevice, type Device } from './fleet';
+
+const DEVICES = 8;
+let sodium: Sodium;
+let histories: ReturnType<typeof buildHistories>['byUser'];
+
+interface Deployment {
+  server: RunningServer;
+  store: SqliteStore;
+  coordinator: Coordinator;
+  devices: Device[];
+  logs: SentLogEntry[];
+  close(): Promise<void>;
+}
+
+async function deploy(settings: Partial<TrainingSettings>): Promise<Deployment> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'confidant-dp-'));
+  const store = SqliteStore.open(path.join(dir, 'state.db'));
+  await ensureInitialModel(store, { items: 30, dim: 4, now: Date.now });
+  const coordinator = createCoordinator({
+    store,
+    sodium,
+    uniform01: sodiumUniform01(sodium),
+    settings: { samplingRate: 1, graph: 'complete', clipNorm: 50, localEpochs: 1, serverLearningRate: 0.5, stageTimeoutMs: 5_000, minCohort: 3, ...settings },
+  });
+  const server = await createServer({ store, host: coordinator, port: 0, sodium });
+  const logs: SentLogEntry[] = [];
+  const devices = await Promise.all(Array.from({ length: DEVICES }, (_, k) => startDevice({ server, sodium, history: histories[k]!, participant: { onLog: (e) => logs.push(structuredClone(e)) } })));
+  while (coordinator.eligibleDevices() < DEVICES) await new Promise((r) => setTimeout(r, 10));
+  return {
+    server,
+    store,
+    coordinator,
+    devices,
+    logs,
+    async close() {
+      for (const d of devices) d.connection.close();
+      await server.close();
+      await store.close();
+    },
+  };
+}
+
+beforeAll(async () => {
+  await initBackend();
+  await _sodium.ready;
+  sodium = _sodium;
+  histories = buildHistories(generateSynthetic({ users: DEVICES, items: 30, categories: 3, dim: 4, meanInteractions: 8, seed: 5 }).data).byUser;
+});
+
+describe('central DP rounds', () => {
+  let d: Deployment;
+  afterAll(async () => d?.close());
+
+  it('record the ε the accountant gives for the rounds run, and stop at the budget with the reason', async () => {
+    const sigma = 1.5;
+    const delta = 1e-5;
+    // The budget allows exactly two rounds at q = 1: ε(2 rounds) ≤ budget < ε(3 rounds).
+    const eps = (t: number) => epsilon(compose(createAccountant(), { samplingRate: 1, noiseMultiplier: sigma, steps: t }), delta).epsilon;
+    const budget = (eps(2) + eps(3)) / 2;
+    d = await deploy({ privacy: { mode: 'central', noiseMultiplier: sigma, delta, epsilonBudget: budget } });
+    for (let r = 1; r <= 2; r++) {
+      expect(await d.coordinator.runRound()).toMatchObject({ status: 'completed', contributors: DEVICES });
+      const latest = (await d.store.latestModel())!;
+      expect(latest.provenance.epsilon).toBeCloseTo(eps(r), 10);
+      expect(latest.provenance.privacy).toMatchObject({ population: 'default', mode: 'central', samplingRate: 1, noiseMultiplier: sigma, delta, history: [{ samplingRate: 1, noiseMultiplier: sigma, steps: r }] });
+    }
+    const stopped = await d.coordinator.runRound();
+    expect(stopped.status).toBe('skipped');
+    expect(stopped.status === 'skipped' && stopped.reason).toMatch(/privacy budget: ε = .* spent of .*one more round would exceed it/);
+    expect((await d.store.latestModel())!.version).toBe(3);
+    // Central mode: the devices were asked for no noise of their own.
+    expect(d.logs.every((e) => e.deviceNoiseStd === 0)).toBe(true);
+  });
+});
+
+describe('distributed DP rounds', () => {
+  let d: Deployment;
+  afterAll(async () => d?.close());
+
+  it('every device adds its share of the noise, sized for the threshold', async () => {
+    d = await deploy({ privacy: { mode: 'distributed', noiseMultiplier: 1, delta: 1e-5, epsilonBudget: 100 } });
+    expect(await d.coordinator.runRound()).toMatchObject({ status: 'completed', contributors: DEVICES });
+    // The devices hear the result a moment after the server stored the version.
+    const completed = () => d.logs.filter((e) => e.outcome?.status === 'completed');
+    for (let tries = 0; tries < 200 && completed().length < DEVICES; tries++) await new Promise((r) => setTimeout(r, 10));
+    const sent = completed();
+    expect(sent.length).toBeGreaterThanOrEqual(DEVICES);
+    for (const e of sent) expect(e.deviceNoiseStd).toBeGreaterThan(0);
+    expect((await d.store.latestModel())!.provenance).toMatchObject({ privacy: { mode: 'distributed' } });
+    const model = (await d.store.latestModel())!;
+    expect(model.provenance.epsilon).toBeGreaterThan(0);
+  });
+});
+
+describe('a lineage trained without noise', () => {
+  let d: Deployment;
+  afterAll(async () => d?.close());
+
+  it('cannot be continued with DP: ε is unbounded, so the round is refused with the reason', async () => {
+    d = await deploy({});
+    expect(await d.coordinator.runRound()).toMatchObject({ status: 'completed' });
+    expect((await d.store.latestModel())!.provenance).toMatchObject({ epsilon: null, privacy: null });
+    const dp = createCoordinator({
+      store: d.store,
+      sodium,
+      uniform01: sodiumUniform01(sodium),
+      settings: { samplingRate: 1, graph: 'complete', clipNorm: 50, localEpochs: 1, serverLearningRate: 0.5, stageTimeoutMs: 5_000, minCohort: 3, privacy: { mode: 'central', noiseMultiplier: 1, delta: 1e-5, epsilonBudget: 10 } },
+    });
+    const summary = await dp.runRound();
+    expect(summary).toMatchObject({ status: 'skipped' });
+    expect(summary.status === 'skipped' && summary.reason).toMatch(/trained without noise: its ε is unbounded/);
+  });
+});
