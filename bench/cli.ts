@@ -5,13 +5,14 @@ import { Command, Option } from 'commander';
 import { readFile, stat } from 'node:fs/promises';
 import type { Metrics } from '../shared/metrics';
 import { runFederated } from './experiments/federated';
-import { loadDataset, loadMovieLens100kSplit, DATASET_FORMATS, type DatasetFormat, type MovieLens100kFold } from './datasets';
+import { generateSynthetic, loadDataset, loadMovieLens100kSplit, syntheticLike, DATASET_FORMATS, type DatasetFormat, type MovieLens100kFold } from './datasets';
 import type { InteractionData } from '../shared/data/interactions';
 import { initBackend, describeBackend } from '../models/backend';
 import { runCentralized, type RatingSplits } from './experiments/centralized';
 import { PROTOCOLS, type Protocol } from './experiments/evaluation';
 import { choiceOption, intOption, listOption, numberOption } from './cli-options';
 import { runSecaggCost } from './experiments/secagg-cost';
+import { runPrivacySweep } from './experiments/privacy-sweep';
 import { calibrateNoiseMultiplier, compose, createAccountant, DEFAULT_ORDERS, epsilon } from '../shared/dp';
 import { formatTable, printMetricsTable } from './table';
 import { runLocalUpdateSpeed } from './experiments/local-update-speed';
@@ -27,6 +28,68 @@ function dataOptions(cmd: Command): Command {
     .option('--seed <n>', 'random seed (splits, sampling, initialisation)', intOption(0), 42)
     .option('--out <dir>', 'output folder for results.json and report.html');
 }
+
+/** A target ε: a positive number, or inf for no noise. */
+function epsilonOption(value: string): number {
+  if (/^(inf|infinity)$/i.test(value.trim())) return Infinity;
+  return numberOption(0)(value);
+}
+
+/** Options shared by `federated` and `privacy-sweep`. */
+function federatedOptions(cmd: Command): Command {
+  return cmd
+    .option('--protocol <name>', 'evaluation protocol: loo|full', choiceOption(['loo', 'full'] as const), 'loo' as const)
+    .option('--rounds <n>', 'training rounds', intOption(1, 100_000), 40)
+    .option('--clients-per-round <n>', 'expected cohort size (Poisson sampling rate = n / users)', intOption(3, 1_000_000), 120)
+    .option('--local-epochs <n>', 'local epochs per device', intOption(1, 100), 1)
+    .option('--graph <kind>', 'secure-aggregation graph: complete (Bonawitz) or sparse (SecAgg+)', choiceOption(['complete', 'sparse'] as const), 'sparse' as const)
+    .option('--dropout <p>', 'probability that a sampled device drops out (at a random stage)', numberOption(0, true, 0.9), 0)
+    .option('--dim <k>', 'embedding dimension', intOption(1, 1024), 32)
+    .option('--clip-norm <c>', 'L2 clipping bound of each update', numberOption(0), 250)
+    .option('--server-lr <x>', 'server step size', numberOption(0, false, 2), 0.5)
+    .option('--averaging <x>', 'EMA decay of the served table (0 = serve the latest iterate)', numberOption(0, true, 0.999), 0.9)
+    .option('--eval-every <n>', 'evaluate every n rounds', intOption(1), 5)
+    .option('--centralized <results.json>', 'a centralized results.json to plot beside the curve')
+    .option('--synthetic-users <n>', 'train on a synthetic population of n users with the per-user statistics of --data (the foundation generator)', intOption(10, 10_000_000))
+    .option('--attack-targets <n>', 'devices the curious-server attack targets in the last round', intOption(1, 10_000), 20);
+}
+
+/** The options `federated` and `privacy-sweep` parse in common. */
+interface FederatedCliOptions {
+  data: string;
+  format?: DatasetFormat;
+  seed: number;
+  out?: string;
+  protocol: 'loo' | 'full';
+  rounds: number;
+  clientsPerRound: number;
+  localEpochs: number;
+  graph: 'complete' | 'sparse';
+  dropout: number;
+  dim: number;
+  clipNorm: number;
+  serverLr: number;
+  averaging: number;
+  evalEvery: number;
+  centralized?: string;
+  syntheticUsers?: number;
+  attackTargets: number;
+}
+
+/** Load the data (or its synthetic look-alike) and the optional centralized results a federated run needs. */
+async function federatedInputs(opts: FederatedCliOptions) {
+  const backend = describeBackend(await initBackend());
+  let data = await loadDataset(opts.data, opts.format ? { format: opts.format } : {});
+  if (opts.syntheticUsers) data = generateSynthetic(syntheticLike(data, { users: opts.syntheticUsers, seed: opts.seed })).data;
+  const centralized = opts.centralized ? (JSON.parse(await readFile(opts.centralized, 'utf8')) as { metrics: Metrics }) : undefined;
+  process.stderr.write(`dataset ${data.name}: ${data.users} users, ${data.items} items; backend ${backend}\n`);
+  return {
+    data, backend, protocol: opts.protocol, rounds: opts.rounds, clientsPerRound: opts.clientsPerRound, localEpochs: opts.localEpochs,
+    graph: opts.graph, dropout: opts.dropout, seed: opts.seed, dim: opts.dim, clipNorm: opts.clipNorm, serverLearningRate: opts.serverLr,
+    averaging: opts.averaging, evalEvery: opts.evalEvery, attackTargets: opts.attackTargets, ...(centralized && { centralized }),
+  };
+}
+
 
 /** Build the CLI program (exported for tests). */
 export function buildProgram(): Command {
@@ -65,33 +128,34 @@ export function buildProgram(): Command {
       process.stdout.write(`\nwrote ${path.join(out, 'results.json')} and ${path.join(out, 'report.html')}\n`);
     });
 
-  dataOptions(program.command('federated').description('federated training with the real client and protocol code in one process (no sockets)'))
-    .option('--protocol <name>', 'evaluation protocol: loo|full', choiceOption(['loo', 'full'] as const), 'loo' as const)
-    .option('--rounds <n>', 'training rounds', intOption(1, 100_000), 40)
-    .option('--clients-per-round <n>', 'expected cohort size (Poisson sampling rate = n / users)', intOption(3, 1_000_000), 120)
-    .option('--local-epochs <n>', 'local epochs per device', intOption(1, 100), 1)
+  federatedOptions(dataOptions(program.command('federated').description('federated training with the real client and protocol code in one process (no sockets)')))
     .option('--secagg <on|off>', 'secure aggregation (off: the server sums plain fixed-point updates)', choiceOption(['on', 'off'] as const), 'on' as const)
-    .option('--graph <kind>', 'secure-aggregation graph: complete (Bonawitz) or sparse (SecAgg+)', choiceOption(['complete', 'sparse'] as const), 'sparse' as const)
-    .option('--dropout <p>', 'probability that a sampled device drops out (at a random stage)', numberOption(0, true, 0.9), 0)
-    .option('--dim <k>', 'embedding dimension', intOption(1, 1024), 32)
-    .option('--clip-norm <c>', 'L2 clipping bound of each update', numberOption(0), 250)
-    .option('--server-lr <x>', 'server step size', numberOption(0, false, 2), 0.5)
-    .option('--averaging <x>', 'EMA decay of the served table (0 = serve the latest iterate)', numberOption(0, true, 0.999), 0.9)
-    .option('--eval-every <n>', 'evaluate every n rounds', intOption(1), 5)
-    .option('--centralized <results.json>', 'a centralized results.json to plot beside the curve')
-    .action(async (opts: { data: string; format?: DatasetFormat; seed: number; out?: string; protocol: 'loo' | 'full'; rounds: number; clientsPerRound: number; localEpochs: number; secagg: 'on' | 'off'; graph: 'complete' | 'sparse'; dropout: number; dim: number; clipNorm: number; serverLr: number; averaging: number; evalEvery: number; centralized?: string }) => {
-      const backend = describeBackend(await initBackend());
-      const data = await loadDataset(opts.data, opts.format ? { format: opts.format } : {});
-      const out = path.resolve(opts.out ?? path.join('out', `federated-${opts.protocol}-secagg-${opts.secagg}`));
-      const centralized = opts.centralized ? (JSON.parse(await readFile(opts.centralized, 'utf8')) as { metrics: Metrics }) : undefined;
-      process.stderr.write(`dataset ${data.name}: ${data.users} users, ${data.items} items; backend ${backend}\n`);
-      const results = await runFederated({
-        data, protocol: opts.protocol, rounds: opts.rounds, clientsPerRound: opts.clientsPerRound, localEpochs: opts.localEpochs, secagg: opts.secagg === 'on',
-        graph: opts.graph, dropout: opts.dropout, seed: opts.seed, out, backend, dim: opts.dim, clipNorm: opts.clipNorm, serverLearningRate: opts.serverLr,
-        averaging: opts.averaging, evalEvery: opts.evalEvery, ...(centralized && { centralized }),
-      });
+    .option('--dp <mode>', 'differential privacy: off, central (server adds noise) or distributed (devices add noise)', choiceOption(['off', 'central', 'distributed'] as const), 'off' as const)
+    .option('--noise-multiplier <sigma>', 'σ of the Gaussian mechanism (with --dp)', numberOption(0), 1)
+    .option('--delta <d>', 'δ of the (ε, δ) guarantee', numberOption(0, false, 0.5), 1e-6)
+    .action(async (opts: FederatedCliOptions & { secagg: 'on' | 'off'; dp: 'off' | 'central' | 'distributed'; noiseMultiplier: number; delta: number }) => {
+      const inputs = await federatedInputs(opts);
+      const out = path.resolve(opts.out ?? path.join('out', `federated-${opts.protocol}-secagg-${opts.secagg}${opts.dp === 'off' ? '' : `-dp-${opts.dp}`}`));
+      const privacy = opts.dp === 'off' ? undefined : { mode: opts.dp, noiseMultiplier: opts.noiseMultiplier, delta: opts.delta, epsilonBudget: Number.MAX_VALUE };
+      const results = await runFederated({ ...inputs, out, secagg: opts.secagg === 'on', ...(privacy && { privacy }) });
       printMetricsTable(results);
       process.stdout.write(`bytes per device and round: up ${results.bytesPerDevice.up.toFixed(0)} (plain 32-bit update ${results.bytesPerDevice.plainUpdate}), down ${results.bytesPerDevice.down.toFixed(0)}; device ${results.timings.meanDeviceSecondsPerRound!.toFixed(3)} s, server ${results.timings.meanServerSecondsPerRound!.toFixed(3)} s per round\n`);
+      process.stdout.write(`\nwrote ${path.join(out, 'results.json')} and ${path.join(out, 'report.html')}\n`);
+    });
+
+  federatedOptions(dataOptions(program.command('privacy-sweep').description('accuracy versus privacy: federated training at each ε (or σ), with the curious-server attack AUC')))
+    .option('--epsilon <list>', 'target ε values, inf for no noise', listOption(epsilonOption), [0.5, 1, 2, 4, 8, Infinity])
+    .option('--sigma <list>', 'noise multipliers instead of ε targets (0 for no noise)', listOption(numberOption(0, true)))
+    .option('--delta <d>', 'δ of the (ε, δ) guarantee', numberOption(0, false, 0.5), 1e-6)
+    .option('--noise <mode>', 'central (server adds noise) or distributed (devices add noise)', choiceOption(['central', 'distributed'] as const), 'central' as const)
+    .option('--secagg <on|off>', 'run the secure-aggregation protocol (off: plain fixed-point sum, the same result: see the conformance suite)', choiceOption(['on', 'off'] as const), 'off' as const)
+    .action(async (opts: FederatedCliOptions & { epsilon: number[]; sigma?: number[]; delta: number; noise: 'central' | 'distributed'; secagg: 'on' | 'off' }) => {
+      const inputs = await federatedInputs(opts);
+      const out = path.resolve(opts.out ?? path.join('out', `privacy-sweep-${opts.protocol}`));
+      const levels = opts.sigma ? opts.sigma.map((sigma) => ({ sigma })) : opts.epsilon.map((e) => ({ epsilon: e }));
+      const { rows } = await runPrivacySweep({ ...inputs, out, levels, delta: opts.delta, noise: opts.noise, secagg: opts.secagg === 'on' });
+      const key = opts.protocol === 'loo' ? 'HR@10' : 'Recall@20';
+      process.stdout.write(`${formatTable(['ε', 'σ', key, 'attack AUC', 'plain FedAvg AUC', 'secagg AUC', 'prior AUC'], rows.map((r) => [Number.isFinite(r.epsilon) ? r.epsilon : 'inf', r.sigma, r.metrics[key] ?? NaN, r.attackAUC, r.attack?.plainAUC ?? NaN, r.attack?.secaggAUC ?? NaN, r.attack?.priorAUC ?? NaN]))}\n`);
       process.stdout.write(`\nwrote ${path.join(out, 'results.json')} and ${path.join(out, 'report.html')}\n`);
     });
 

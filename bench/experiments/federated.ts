@@ -20,11 +20,16 @@ import { localUpdate, prepareTable } from '../../models/local-update';
 import { flattenUpdate, splitAggregate, updateLength } from '../../models/federated/update-vector';
 import { applyServerStep, averageModels } from '../../models/federated/server-step';
 import { denseScorer, scorePair, solveUsers } from '../../models/mf/scoring';
-import { createParticipant } from '../../client/rounds/participant';
+import { addDeviceNoise, createParticipant } from '../../client/rounds/participant';
+import { roundNoise, type PrivacySettings } from '../../shared/dp/mechanism';
+import { compose, createAccountant, epsilon as epsilonOf } from '../../shared/dp/accountant';
+import { sampleDiscreteGaussianVector } from '../../shared/dp/discrete-gaussian';
+import { sodiumRandomBytes } from '../../shared/secagg/random';
+import { itemInferenceAuc, popularityPriorAuc } from '../privacy/item-inference';
 import { createPlainAggregator } from '../../server/aggregation/plain-aggregator';
 import type { DropStage } from '../../server/aggregation/aggregator';
 import { runInMemoryRound } from '../simulation/in-memory-round';
-import { nodeChachaMask } from '../../server/crypto/chacha-mask';
+import { createParallelMaskApplier } from '../../server/crypto/parallel-masks';
 import { beyondAccuracy, datasetSummary, type Protocol } from './evaluation';
 import { startProgress } from '../progress';
 import { writeResults, type ModelResults } from '../results';
@@ -50,6 +55,23 @@ export interface FederatedOptions {
   evalEvery: number;
   /** results.json of a centralized run to draw beside the curve. */
   centralized?: { metrics: Metrics };
+  /** Differential privacy (default off). */
+  privacy?: PrivacySettings;
+  /** Devices the curious-server attack targets in the last round (default 20). */
+  attackTargets?: number;
+}
+
+/** The item-inference attack's AUCs (bench/privacy/item-inference.ts), averaged over the targets. */
+export interface AttackResult {
+  targets: number;
+  /** From each target's own update: what the server sees without secure aggregation. */
+  plainAUC: number;
+  /** From the cohort's exact sum: secure aggregation without noise. */
+  secaggAUC: number;
+  /** From what this run's server actually saw (the noisy sum with DP on). */
+  observedAUC: number;
+  /** Ranking by popularity alone: what an attacker knows without observing anything. */
+  priorAUC: number;
 }
 
 /** One round's measurements. */
@@ -71,23 +93,33 @@ const STAGES: DropStage[] = ['advertise', 'shares', 'masked', 'confirm', 'unmask
 const LOCAL_LR = 1; // the server step divides it out; 1 keeps the update's parts near unit scale for fixed point
 
 /** Round configuration for a cohort: threshold from the graph rule, scale so the cohort's sum cannot wrap. */
-export function roundConfigFor(n: number, o: Pick<FederatedOptions, 'graph' | 'clipNorm' | 'localEpochs'>, vectorLength: number): RoundConfig {
-  return {
-    ...secureSettingsFor(n, o.graph, o.clipNorm),
+export function roundConfigFor(n: number, o: Pick<FederatedOptions, 'graph' | 'clipNorm' | 'localEpochs' | 'privacy'>, vectorLength: number): { config: RoundConfig; serverNoiseStd: number } {
+  const secure = secureSettingsFor(n, o.graph, o.clipNorm, o.privacy);
+  const noise = o.privacy ? roundNoise(o.privacy, { clipNorm: o.clipNorm, scale: secure.scale, dimension: vectorLength, threshold: secure.threshold }) : undefined;
+  const config: RoundConfig = {
+    ...secure,
     vectorLength,
     clipFlagIndex: vectorLength - 1,
     clipNorm: o.clipNorm,
     localEpochs: o.localEpochs,
     localLearningRate: LOCAL_LR,
-    deviceNoiseStd: 0,
+    deviceNoiseStd: noise?.deviceSigma ?? 0,
     stageTimeoutMs: 60_000,
   };
+  return { config, serverNoiseStd: noise?.serverSigma ?? 0 };
+}
+
+/** Add N_Z(0, σ²) to every word of a fixed-point sum (central DP), in place. */
+function addServerNoise(sum: Uint32Array, sigma: number, randomBytes: (n: number) => Uint8Array): void {
+  const z = sampleDiscreteGaussianVector(sum.length, sigma, randomBytes);
+  for (let n = 0; n < z.length; n++) sum[n] = (sum[n]! + z[n]!) >>> 0;
 }
 
 /** Run federated training and write results.json and report.html. */
-export async function runFederated(o: FederatedOptions): Promise<ModelResults & { rounds: RoundRecord[]; bytesPerDevice: { up: number; down: number; plainUpdate: number } }> {
+export async function runFederated(o: FederatedOptions): Promise<ModelResults & { rounds: RoundRecord[]; bytesPerDevice: { up: number; down: number; plainUpdate: number }; privacy: { epsilon: number; delta: number | null; noiseMultiplier: number; samplingRate: number; roundsCharged: number }; attack: AttackResult | undefined }> {
   await _sodium.ready;
   const sodium: Sodium = _sodium;
+  const masks = createParallelMaskApplier(sodium);
   const t0 = performance.now();
   const split = o.protocol === 'loo' ? leaveOneOutSplit(o.data) : perUserHoldoutSplit(o.data, { testFraction: 0.2, seed: o.seed });
   const negatives = o.protocol === 'loo' ? sampleNegatives(o.data, split.test, { count: 99, seed: o.seed }) : undefined;
@@ -114,6 +146,28 @@ export async function runFederated(o: FederatedOptions): Promise<ModelResults & 
   const sampleRng = rng.fork('sampling');
   const dropRng = rng.fork('dropout');
   const uniform01 = sodiumUniform01(sodium);
+  const randomBytes = sodiumRandomBytes(sodium);
+  const privacy = o.privacy && o.privacy.mode !== 'off' ? o.privacy : undefined;
+  let account = createAccountant();
+  let attack: AttackResult | undefined;
+  const popularity = new Float64Array(train.items);
+  for (let n = 0; n < train.item.length; n++) popularity[train.item[n]!]!++;
+  const runAttack = (contributors: number[], updates: Map<number, Float32Array>, observed: Float64Array, clipNorm: number): AttackResult => {
+    const clean = new Float64Array(vectorLength);
+    for (const u of contributors) {
+      const c = clipToNorm(updates.get(u)!, clipNorm).clipped;
+      for (let n = 0; n < c.length; n++) clean[n]! += c[n]!;
+    }
+    const targets = contributors.slice(0, o.attackTargets ?? 20);
+    const mean = (f: (u: number) => number) => targets.reduce((a, u) => a + f(u), 0) / Math.max(1, targets.length);
+    return {
+      targets: targets.length,
+      plainAUC: mean((u) => itemInferenceAuc(clipToNorm(updates.get(u)!, clipNorm).clipped, layout, histories[u]!.items)),
+      secaggAUC: mean((u) => itemInferenceAuc(clean, layout, histories[u]!.items)),
+      observedAUC: o.secagg || privacy ? mean((u) => itemInferenceAuc(observed, layout, histories[u]!.items)) : mean((u) => itemInferenceAuc(clipToNorm(updates.get(u)!, clipNorm).clipped, layout, histories[u]!.items)),
+      priorAUC: mean((u) => popularityPriorAuc(popularity, histories[u]!.items)),
+    };
+  };
   for (let r = 1; r <= o.rounds; r++) {
     // Poisson sampling: each device joins independently with probability q (what the DP accountant assumes).
     const cohortUsers: number[] = [];
@@ -135,8 +189,9 @@ export async function runFederated(o: FederatedOptions): Promise<ModelResults & 
     for (const u of cohortUsers) if (dropRng.float() < o.dropout) drops.set(u, STAGES[dropRng.int(STAGES.length)]!);
     let sum: Float64Array | undefined;
     let config: RoundConfig | undefined;
+    let serverNoiseStd = 0;
     try {
-      config = n >= 3 ? roundConfigFor(n, o, vectorLength) : undefined;
+      if (n >= 3) ({ config, serverNoiseStd } = roundConfigFor(n, o, vectorLength));
     } catch (err) {
       record.reason = (err as Error).message;
     }
@@ -154,7 +209,7 @@ export async function runFederated(o: FederatedOptions): Promise<ModelResults & 
       const dropById = new Map([...drops].map(([u, s]) => [ids[cohortUsers.indexOf(u)]!, s]));
       // The model hash devices sign is the SHA-256 of the model file they would download.
       const binding = { sessionId: sodium.to_base64(sodium.crypto_generichash(16, `round-${o.seed}-${r}`, null), sodium.base64_variants.URLSAFE_NO_PADDING), round: r, modelHash: sha256(encodeModel(model)) };
-      const { outcome, stats } = await runInMemoryRound({ sodium, binding, modelVersion: r - 1, config, cohort: ids, expandMask: nodeChachaMask }, participants, dropById);
+      const { outcome, stats } = await runInMemoryRound({ sodium, binding, modelVersion: r - 1, config, cohort: ids, applyMasks: masks.apply }, participants, dropById);
       const up = [...stats.bytesUp.values()];
       const down = [...stats.bytesDown.values()];
       record.bytesUpPerDevice = up.reduce((a, b) => a + b, 0) / Math.max(1, up.length);
@@ -165,6 +220,7 @@ export async function runFederated(o: FederatedOptions): Promise<ModelResults & 
       if (outcome.status === 'completed') {
         record.status = 'completed';
         record.contributors = outcome.contributors.length;
+        if (serverNoiseStd > 0) addServerNoise(outcome.sum, serverNoiseStd, randomBytes);
         sum = decodeSum(outcome.sum, config.scale);
       } else record.reason = outcome.reason;
     } else {
@@ -172,7 +228,9 @@ export async function runFederated(o: FederatedOptions): Promise<ModelResults & 
       for (const u of cohortUsers) {
         const clip = clipToNorm(updates.get(u)!, config.clipNorm);
         if (clip.wasClipped) record.clippedDevices++;
-        inputs.set(String(u), encode(clip.clipped, { scale: config.scale, clipNorm: config.clipNorm }, uniform01).encoded);
+        const encoded = encode(clip.clipped, { scale: config.scale, clipNorm: config.clipNorm }, uniform01).encoded;
+        if (config.deviceNoiseStd > 0) addDeviceNoise(encoded, config.deviceNoiseStd, randomBytes);
+        inputs.set(String(u), encoded);
       }
       const ts = performance.now();
       const res = await createPlainAggregator().aggregate({ inputs, threshold: config.threshold, drops: new Map([...drops].map(([u, s]) => [String(u), s])) });
@@ -182,12 +240,18 @@ export async function runFederated(o: FederatedOptions): Promise<ModelResults & 
       if (res.status === 'completed') {
         record.status = 'completed';
         record.contributors = res.contributors.length;
+        if (serverNoiseStd > 0) addServerNoise(res.sum, serverNoiseStd, randomBytes);
         sum = decodeSum(res.sum, config.scale);
       } else record.reason = res.reason;
     }
+    if (sum && config && r === o.rounds) attack = runAttack(cohortUsers.filter((u) => !drops.has(u)), updates, sum, config.clipNorm);
+    if (sum && privacy) account = compose(account, { samplingRate: q, noiseMultiplier: privacy.noiseMultiplier, steps: 1 });
     if (sum) {
       const ts = performance.now();
-      model = applyServerStep(model, splitAggregate(sum, layout), { serverLearningRate: o.serverLearningRate, biasLearningRate: 1, localLearningRate: LOCAL_LR, lambda: params.lambda, population: train.users });
+      const agg = splitAggregate(sum, layout);
+      // With noise the count in the sum is noisy: divide by the expected cohort q·N (DP-FedAvg's fixed denominator).
+      if (privacy) agg.count = q * train.users;
+      model = applyServerStep(model, agg, { serverLearningRate: o.serverLearningRate, biasLearningRate: 1, localLearningRate: LOCAL_LR, lambda: params.lambda, population: train.users });
       served = averageModels(served, model, o.averaging);
       record.serverSeconds += (performance.now() - ts) / 1000;
     }
@@ -226,7 +290,16 @@ export async function runFederated(o: FederatedOptions): Promise<ModelResults & 
       averaging: o.averaging,
       vectorLength,
       seed: o.seed,
+      privacy: privacy ? { mode: privacy.mode, noiseMultiplier: privacy.noiseMultiplier, delta: privacy.delta } : null,
     },
+    privacy: {
+      epsilon: privacy ? epsilonOf(account, privacy.delta).epsilon : Infinity,
+      delta: privacy?.delta ?? null,
+      noiseMultiplier: privacy?.noiseMultiplier ?? 0,
+      samplingRate: q,
+      roundsCharged: account.history.reduce((a, h) => a + h.steps, 0),
+    },
+    attack,
     backend: o.backend,
     timings: {
       total: (performance.now() - t0) / 1000,
@@ -239,6 +312,7 @@ export async function runFederated(o: FederatedOptions): Promise<ModelResults & 
     rounds: records,
     bytesPerDevice: { up: mean(completed.map((x) => x.bytesUpPerDevice)), down: mean(completed.map((x) => x.bytesDownPerDevice)), plainUpdate: 4 * vectorLength },
   };
+  await masks.close();
   await writeResults(o.out, results);
   await writeModelReport(path.join(o.out, 'report.html'), results);
   return results;

@@ -115,6 +115,34 @@ describe('bench epsilon', () => {
   });
 });
 
+describe('bench privacy-sweep', () => {
+  it('runs each privacy level, spends no more than the target ε, and reports the attack beside it', async () => {
+    const out = path.join(dir, 'out-sweep');
+    const r = await bench(['privacy-sweep', '--data', csv, '--epsilon', '4,inf', '--rounds', '3', '--clients-per-round', '30', '--dim', '4', '--clip-norm', '20', '--eval-every', '3', '--attack-targets', '5', '--out', out]);
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    const results = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8'));
+    expect(results.experiment).toBe('privacy-sweep');
+    expect(results.rows).toHaveLength(2);
+    const [dp, open] = results.rows;
+    for (const row of results.rows) {
+      for (const key of ['epsilon', 'delta', 'sigma', 'clip', 'rounds', 'samplingRate', 'attackAUC', 'metrics']) expect(row).toHaveProperty(key);
+      expect(Number.isFinite(row.metrics['HR@10'])).toBe(true);
+      expect(row.attack.targets).toBe(5);
+    }
+    expect(dp.sigma).toBeGreaterThan(0);
+    expect(dp.epsilon).toBeGreaterThan(0);
+    expect(dp.epsilon).toBeLessThanOrEqual(4);
+    expect(open).toMatchObject({ sigma: 0, epsilon: null, noise: 'off' }); // ∞ is written as null in JSON
+    // A device's own update gives its items away; the sum of a cohort much less so.
+    expect(dp.attack.plainAUC).toBeGreaterThan(0.9);
+    expect(dp.attack.plainAUC).toBeGreaterThan(dp.attack.secaggAUC);
+    const html = await readFile(path.join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).toContain('attack');
+  });
+});
+
 describe('bench input errors', () => {
   it.each([
     [['centralized', '--bogus'], /unknown option '--bogus'/],
@@ -135,6 +163,12 @@ describe('bench input errors', () => {
     [['centralized', '--folds', '3'], /--folds and --ml-fold apply to --protocol rating only/],
     [['centralized', '--protocol', 'rating', '--folds', '1'], /--folds.*expected an integer from 2/],
     [['centralized', '--protocol', 'rating', '--ml-fold', '9'], /--ml-fold.*Allowed choices/],
+    [['privacy-sweep', '--epsilon', '1,zero'], /--epsilon.*list entry 'zero'/],
+    [['privacy-sweep', '--epsilon', '-1'], /--epsilon.*expected a number > 0/],
+    [['privacy-sweep', '--noise', 'local'], /--noise.*expected one of: central, distributed/],
+    [['privacy-sweep', '--delta', '0'], /--delta.*expected a number > 0/],
+    [['federated', '--dp', 'maybe'], /--dp.*expected one of: off, central, distributed/],
+    [['federated', '--synthetic-users', '5'], /--synthetic-users.*expected an integer from 10/],
   ])('%j is refused with a clear message and status 1', async (args, message) => {
     const r = await bench(args);
     expect(r.code).toBe(1);
