@@ -51,6 +51,7 @@ function federatedOptions(cmd: Command): Command {
     .option('--eval-every <n>', 'evaluate every n rounds', intOption(1), 5)
     .option('--centralized <results.json>', 'a centralized results.json to plot beside the curve')
     .option('--synthetic-users <n>', 'train on a synthetic population of n users with the per-user statistics of --data (the foundation generator)', intOption(10, 10_000_000))
+    .option('--synthetic-items <n>', 'with --synthetic-users: the catalogue size (default: that of --data)', intOption(10, 10_000_000))
     .option('--attack-targets <n>', 'devices the curious-server attack targets in the last round', intOption(1, 10_000), 20);
 }
 
@@ -73,6 +74,7 @@ interface FederatedCliOptions {
   evalEvery: number;
   centralized?: string;
   syntheticUsers?: number;
+  syntheticItems?: number;
   attackTargets: number;
 }
 
@@ -80,7 +82,8 @@ interface FederatedCliOptions {
 async function federatedInputs(opts: FederatedCliOptions) {
   const backend = describeBackend(await initBackend());
   let data = await loadDataset(opts.data, opts.format ? { format: opts.format } : {});
-  if (opts.syntheticUsers) data = generateSynthetic(syntheticLike(data, { users: opts.syntheticUsers, seed: opts.seed })).data;
+  if (opts.syntheticItems && !opts.syntheticUsers) throw new Error('--synthetic-items needs --synthetic-users');
+  if (opts.syntheticUsers) data = generateSynthetic(syntheticLike(data, { users: opts.syntheticUsers, seed: opts.seed, ...(opts.syntheticItems && { items: opts.syntheticItems }) })).data;
   const centralized = opts.centralized ? (JSON.parse(await readFile(opts.centralized, 'utf8')) as { metrics: Metrics }) : undefined;
   process.stderr.write(`dataset ${data.name}: ${data.users} users, ${data.items} items; backend ${backend}\n`);
   return {

@@ -147,6 +147,7 @@ export async function runFederated(o: FederatedOptions): Promise<ModelResults & 
   const dropRng = rng.fork('dropout');
   const uniform01 = sodiumUniform01(sodium);
   const randomBytes = sodiumRandomBytes(sodium);
+  const roundingRng = rng.fork('rounding');
   const privacy = o.privacy && o.privacy.mode !== 'off' ? o.privacy : undefined;
   let account = createAccountant();
   let attack: AttackResult | undefined;
@@ -228,7 +229,9 @@ export async function runFederated(o: FederatedOptions): Promise<ModelResults & 
       for (const u of cohortUsers) {
         const clip = clipToNorm(updates.get(u)!, config.clipNorm);
         if (clip.wasClipped) record.clippedDevices++;
-        const encoded = encode(clip.clipped, { scale: config.scale, clipNorm: config.clipNorm }, uniform01).encoded;
+        // Simulated devices round with a seeded PRNG (the same distribution, 3× faster at 1,000 devices a round);
+        // a real device, and every device in the secure-aggregation path above, uses the CSPRNG.
+        const encoded = encode(clip.clipped, { scale: config.scale, clipNorm: config.clipNorm }, roundingRng.float).encoded;
         if (config.deviceNoiseStd > 0) addDeviceNoise(encoded, config.deviceNoiseStd, randomBytes);
         inputs.set(String(u), encoded);
       }

@@ -114,7 +114,7 @@ async function renderSweepReport(o: PrivacySweepOptions, rows: PrivacySweepRow[]
     ],
     notes: [
       'ε is what the accountant charged for the rounds actually run; a level given as a target ε was calibrated to the smallest σ whose ε does not exceed it.',
-      'The attack scores each item by the energy of its row in what the server observes and is compared with the target device\'s training items; the prior ranks items by training popularity without observing anything, so leakage is AUC above the prior.',
+      'The attack scores each item by its bias-weight and curvature entries in what the server observes (exactly zero in a device\'s own update for items it never touched) and is compared with the target device\'s training items; the prior ranks items by training popularity without observing anything, so leakage is AUC above the prior.',
       'The server step divides the noisy sum by the expected cohort q·N (DP-FedAvg\'s fixed-denominator estimator) rather than by the noisy count.',
     ],
   });

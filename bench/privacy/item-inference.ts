@@ -1,8 +1,9 @@
 // The curious server's attack on a federated recommender: which items did a target device interact with?
 //
-// An item a device touched moves its row of the update (the item vector, bias, bias weight and curvature
-// entries); an untouched item's row moves only through the shared ridge term. So the attacker scores each
-// item by the energy of its row in whatever it observes and ranks the items by it:
+// The update's per-item bias weight Σ(c − 1) and curvature Σ(c − 1)‖u‖²/k are exactly zero for items a device
+// never touched (models/local-update.ts), while its item-vector rows move for every item (the implicit loss
+// covers the whole catalogue). So the attacker scores each item by the energy of those two entries in
+// whatever it observes and ranks the items by it:
 // - plain federated averaging: the target's own update (the known leak: AUC near 1);
 // - secure aggregation: only the cohort's sum, where the target's rows are mixed with everyone else's;
 // - secure aggregation with DP: that sum plus the mechanism's noise.
@@ -11,25 +12,21 @@
 import { rocAuc } from '../../shared/metrics/auc';
 import type { UpdateLayout } from '../../models/federated/update-vector';
 
-/** Per-item energy of a flat update (or sum of updates) in the layout of models/federated/update-vector.ts. */
-export function itemRowEnergy(vector: ArrayLike<number>, layout: UpdateLayout): Float64Array {
+/** Per-item score of a flat update (or sum of updates) in the layout of models/federated/update-vector.ts: bias weight² + curvature². */
+export function itemTouchScore(vector: ArrayLike<number>, layout: UpdateLayout): Float64Array {
   const { items, dim } = layout;
+  const weights = items * dim + items; // after the item vectors and the bias deltas
+  const curvature = weights + items;
   const out = new Float64Array(items);
-  for (let i = 0; i < items; i++) {
-    let e = 0;
-    for (let a = 0; a < dim; a++) e += vector[i * dim + a]! ** 2;
-    const base = items * dim;
-    e += vector[base + i]! ** 2 + vector[base + items + i]! ** 2 + vector[base + 2 * items + i]! ** 2;
-    out[i] = e;
-  }
+  for (let i = 0; i < items; i++) out[i] = vector[weights + i]! ** 2 + vector[curvature + i]! ** 2;
   return out;
 }
 
-/** AUC of the attack for one target: row energies of the observation against the target's items. */
+/** AUC of the attack for one target: touch scores of the observation against the target's items. */
 export function itemInferenceAuc(observation: ArrayLike<number>, layout: UpdateLayout, targetItems: ArrayLike<number>): number {
   const positive = new Array<boolean>(layout.items).fill(false);
   for (let k = 0; k < targetItems.length; k++) positive[targetItems[k]!] = true;
-  return rocAuc(itemRowEnergy(observation, layout), positive);
+  return rocAuc(itemTouchScore(observation, layout), positive);
 }
 
 /** AUC of the no-observation baseline: rank items by training popularity. */

@@ -1,23 +1,21 @@
-// The curious server's item-inference attack: row energies follow the update layout, and a device's own update
-// reveals its items while the attack on pure noise is at chance.
+// The curious server's item-inference attack: scores read the update layout's per-item bias weight and curvature,
+// and a device's own update reveals its items while the attack on pure noise is at chance.
 import { describe, expect, it } from 'vitest';
-import { itemInferenceAuc, itemRowEnergy, popularityPriorAuc } from '../../../bench/privacy/item-inference';
+import { itemInferenceAuc, itemTouchScore, popularityPriorAuc } from '../../../bench/privacy/item-inference';
 import { updateLength } from '../../../models/federated/update-vector';
 import { createRng } from '../../../shared/math/random';
 
 const layout = { items: 50, dim: 3 };
 
-describe('itemRowEnergy', () => {
-  it('sums the squares of an item\'s vector row, bias, bias weight and curvature — and nothing else', () => {
-    const v = new Float64Array(updateLength(layout));
+describe('itemTouchScore', () => {
+  it('sums the squares of an item\'s bias weight and curvature — the entries that are zero for untouched items', () => {
+    const v = new Float64Array(updateLength(layout)).fill(3); // item rows, biases, the Gram: ignored
+    v.fill(0, 200, 300);
     const i = 7;
-    v.set([1, 2, 2], i * 3); // ‖row‖² = 9
-    v[150 + i] = 1; // bias
     v[200 + i] = 2; // bias weight
     v[250 + i] = 1; // curvature
-    v[300] = 100; // the Gram and the count are not per item
-    const e = itemRowEnergy(v, layout);
-    expect(e[i]).toBe(9 + 1 + 4 + 1);
+    const e = itemTouchScore(v, layout);
+    expect(e[i]).toBe(4 + 1);
     expect(Array.from(e).filter((x, n) => n !== i && x !== 0)).toEqual([]);
   });
 });
@@ -27,7 +25,7 @@ describe('itemInferenceAuc', () => {
     const rng = createRng(9);
     const items = Int32Array.of(1, 4, 9, 16, 25);
     const update = new Float64Array(updateLength(layout));
-    for (const i of items) for (let a = 0; a < 3; a++) update[i * 3 + a] = 0.5 + rng.float();
+    for (const i of items) update[200 + i] = 0.5 + rng.float();
     expect(itemInferenceAuc(update, layout, items)).toBe(1);
     let sum = 0;
     for (let t = 0; t < 200; t++) sum += itemInferenceAuc(Float64Array.from({ length: updateLength(layout) }, () => rng.normal()), layout, items);
