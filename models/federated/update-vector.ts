@@ -5,6 +5,16 @@
 // Everything the server needs for its step is a sum over devices, so it can come out of secure aggregation.
 import type { LocalUpdate } from '../local-update';
 
+/**
+ * Each part is multiplied by its weight before clipping and divided by it after aggregation, so the sum is
+ * unchanged but the parts share the clipping norm (and, with DP, the noise) by how much each needs it. Measured
+ * median norms of one update on latest-small-like data: itemDelta 16, biasDelta 6.5, biasWeight 36,
+ * itemCurvature 0.27, userGram 0.27. Unweighted, the bias weights (only ever used beside the cohort size in a
+ * denominator) took most of the norm, and the Gram and curvature, which set every item's step, drowned in any
+ * noise sized for the whole vector. Fixed constants: part of the update format both sides use.
+ */
+export const PART_WEIGHTS = Object.freeze({ biasWeight: 0.1, itemCurvature: 10, userGram: 10 });
+
 /** Sizes of the parts of an update vector. */
 export interface UpdateLayout {
   items: number;
@@ -33,18 +43,18 @@ export function flattenUpdate(update: LocalUpdate, layout: UpdateLayout): Float3
   o += items * dim;
   out.set(update.biasDelta, o);
   o += items;
-  out.set(update.biasWeight, o);
+  for (let n = 0; n < items; n++) out[o + n] = PART_WEIGHTS.biasWeight * update.biasWeight[n]!;
   o += items;
-  out.set(update.itemCurvature, o);
+  for (let n = 0; n < items; n++) out[o + n] = PART_WEIGHTS.itemCurvature * update.itemCurvature[n]!;
   o += items;
-  for (let n = 0; n < dim * dim; n++) out[o + n] = update.userGram[n]!;
+  for (let n = 0; n < dim * dim; n++) out[o + n] = PART_WEIGHTS.userGram * update.userGram[n]!;
   o += dim * dim;
   out[o] = 1;
   out[o + 1] = 0;
   return out;
 }
 
-/** A summed update, split back into its parts (views into `sum`). */
+/** A summed update, split back into its parts (unweighted: see PART_WEIGHTS). */
 export interface AggregateUpdate {
   itemDelta: Float64Array;
   biasDelta: Float64Array;
@@ -68,8 +78,9 @@ export function splitAggregate(sum: Float64Array, layout: UpdateLayout): Aggrega
   };
   const itemDelta = take(items * dim);
   const biasDelta = take(items);
-  const biasWeight = take(items);
-  const itemCurvature = take(items);
-  const userGram = take(dim * dim);
+  const unweight = (v: Float64Array, w: number) => Float64Array.from(v, (x) => x / w);
+  const biasWeight = unweight(take(items), PART_WEIGHTS.biasWeight);
+  const itemCurvature = unweight(take(items), PART_WEIGHTS.itemCurvature);
+  const userGram = unweight(take(dim * dim), PART_WEIGHTS.userGram);
   return { itemDelta, biasDelta, biasWeight, itemCurvature, userGram, count: sum[o]!, clipped: sum[o + 1]! };
 }

@@ -1,7 +1,7 @@
 // The round's update vector layout and the server step: sums round-trip, and federated rounds learn planted tastes.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../models/backend';
-import { flattenUpdate, splitAggregate, updateLength } from '../../../models/federated/update-vector';
+import { PART_WEIGHTS, flattenUpdate, splitAggregate, updateLength } from '../../../models/federated/update-vector';
 import { applyServerStep, averageModels } from '../../../models/federated/server-step';
 import { localUpdate, prepareTable } from '../../../models/local-update';
 import { initialTable, type MfModel } from '../../../models/mf/model';
@@ -30,9 +30,15 @@ describe('update vector', () => {
     const sum = Float64Array.from(flat, (x) => 2 * x); // two identical devices
     const agg = splitAggregate(sum, layout);
     expect(Array.from(agg.itemDelta)).toEqual([2, 4, 6, 8, 10, 12]);
-    expect(Array.from(agg.biasWeight)).toEqual([0, 2, 0]);
-    expect(Array.from(agg.itemCurvature)).toEqual([0, 4, 0]);
-    expect(Array.from(agg.userGram)).toEqual([2, 1, 1, 4]);
+    // Weighted parts go through float32 on the device: equal to the float32 rounding of the weight.
+    const close = (got: ArrayLike<number>, want: number[]) => want.forEach((w, n) => expect(got[n]).toBeCloseTo(w, 6));
+    close(agg.biasWeight, [0, 2, 0]);
+    close(agg.itemCurvature, [0, 4, 0]);
+    close(agg.userGram, [2, 1, 1, 4]);
+    // On the wire each part carries its weight (PART_WEIGHTS), so the parts share the clipping norm as intended.
+    expect(flat[6 + 3 + 1]).toBeCloseTo(PART_WEIGHTS.biasWeight, 6);
+    expect(flat[6 + 3 + 3 + 1]).toBeCloseTo(2 * PART_WEIGHTS.itemCurvature, 5);
+    expect(flat[6 + 3 + 3 + 3 + 3]).toBeCloseTo(2 * PART_WEIGHTS.userGram, 5);
     expect(agg.count).toBe(2);
     expect(agg.clipped).toBe(0);
     expect(() => splitAggregate(new Float64Array(3), layout)).toThrow(/expected/);
