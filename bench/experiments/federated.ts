@@ -93,7 +93,7 @@ const STAGES: DropStage[] = ['advertise', 'shares', 'masked', 'confirm', 'unmask
 const LOCAL_LR = 1; // the server step divides it out; 1 keeps the update's parts near unit scale for fixed point
 
 /** Round configuration for a cohort: threshold from the graph rule, scale so the cohort's sum cannot wrap. */
-export function roundConfigFor(n: number, o: Pick<FederatedOptions, 'graph' | 'clipNorm' | 'localEpochs' | 'privacy'>, vectorLength: number): { config: RoundConfig; serverNoiseStd: number } {
+export function roundConfigFor(n: number, o: Pick<FederatedOptions, 'graph' | 'clipNorm' | 'localEpochs' | 'privacy'>, vectorLength: number): { config: RoundConfig; serverNoiseStd: number; sumNoiseStd: number } {
   const secure = secureSettingsFor(n, o.graph, o.clipNorm, o.privacy);
   const noise = o.privacy ? roundNoise(o.privacy, { clipNorm: o.clipNorm, scale: secure.scale, dimension: vectorLength, threshold: secure.threshold }) : undefined;
   const config: RoundConfig = {
@@ -106,7 +106,7 @@ export function roundConfigFor(n: number, o: Pick<FederatedOptions, 'graph' | 'c
     deviceNoiseStd: noise?.deviceSigma ?? 0,
     stageTimeoutMs: 60_000,
   };
-  return { config, serverNoiseStd: noise?.serverSigma ?? 0 };
+  return { config, serverNoiseStd: noise?.serverSigma ?? 0, sumNoiseStd: noise?.sumSigma ?? 0 };
 }
 
 /** Add N_Z(0, σ²) to every word of a fixed-point sum (central DP), in place. */
@@ -191,8 +191,9 @@ export async function runFederated(o: FederatedOptions): Promise<ModelResults & 
     let sum: Float64Array | undefined;
     let config: RoundConfig | undefined;
     let serverNoiseStd = 0;
+    let sumNoiseStd = 0;
     try {
-      if (n >= 3) ({ config, serverNoiseStd } = roundConfigFor(n, o, vectorLength));
+      if (n >= 3) ({ config, serverNoiseStd, sumNoiseStd } = roundConfigFor(n, o, vectorLength));
     } catch (err) {
       record.reason = (err as Error).message;
     }
@@ -254,7 +255,7 @@ export async function runFederated(o: FederatedOptions): Promise<ModelResults & 
       const agg = splitAggregate(sum, layout);
       // With noise the count in the sum is noisy: divide by the expected cohort q·N (DP-FedAvg's fixed denominator).
       if (privacy) agg.count = q * train.users;
-      model = applyServerStep(model, agg, { serverLearningRate: o.serverLearningRate, biasLearningRate: 1, localLearningRate: LOCAL_LR, lambda: params.lambda, population: train.users });
+      model = applyServerStep(model, agg, { serverLearningRate: o.serverLearningRate, biasLearningRate: 1, localLearningRate: LOCAL_LR, lambda: params.lambda, population: train.users, deltaNoiseStd: config ? sumNoiseStd / config.scale : 0 });
       served = averageModels(served, model, o.averaging);
       record.serverSeconds += (performance.now() - ts) / 1000;
     }

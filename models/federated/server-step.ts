@@ -23,6 +23,19 @@ export interface ServerStepConfig {
   lambda: number;
   /** Size of the training population N (devices that could be sampled). */
   population: number;
+  /**
+   * Standard deviation of the DP noise on each coordinate of the summed item deltas (model units), or 0. Each
+   * item's summed delta is then shrunk by the positive-part James–Stein factor 1 − (k − 2)·σ²/‖ΣΔ_i‖²: rows
+   * that are mostly noise (items few devices touched) barely move, well-supported rows move fully. Post-
+   * processing of the released sum with the publicly known σ, so it costs no privacy.
+   */
+  deltaNoiseStd?: number;
+}
+
+/** The positive-part James–Stein factor for a k-vector observed with per-coordinate noise variance `noiseVar`. */
+export function jamesSteinFactor(energy: number, k: number, noiseVar: number): number {
+  if (!(noiseVar > 0) || k < 3) return 1;
+  return energy > 0 ? Math.max(0, 1 - ((k - 2) * noiseVar) / energy) : 0;
 }
 
 /** Apply one round's aggregate to a model, returning a new model (the input is not modified). */
@@ -35,11 +48,15 @@ export function applyServerStep(model: MfModel, agg: AggregateUpdate, config: Se
   if (model.params.kind === 'explicit') h.fill(0); // ratings: no whole-catalogue term
   for (let a = 0; a < k; a++) h[a * k + a]! += rho * config.lambda;
   const vectors = Float32Array.from(model.table.vectors);
+  const noiseVar = (config.deltaNoiseStd ?? 0) ** 2;
   const g = new Float64Array(k);
   const hi = new Float64Array(k * k);
   for (let i = 0; i < items; i++) {
     const o = i * k;
-    for (let a = 0; a < k; a++) g[a] = agg.itemDelta[o + a]! / config.localLearningRate - rho * config.lambda * model.table.vectors[o + a]!;
+    let energy = 0;
+    for (let a = 0; a < k; a++) energy += agg.itemDelta[o + a]! ** 2;
+    const shrink = jamesSteinFactor(energy, k, noiseVar);
+    for (let a = 0; a < k; a++) g[a] = (shrink * agg.itemDelta[o + a]!) / config.localLearningRate - rho * config.lambda * model.table.vectors[o + a]!;
     // H_i = H + s_i I: the item's own curvature (trace estimate) on top of the shared part.
     hi.set(h);
     for (let a = 0; a < k; a++) hi[a * k + a]! += Math.max(0, agg.itemCurvature[i]!);

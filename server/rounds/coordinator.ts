@@ -173,7 +173,7 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
     // fixed-denominator estimator of DP-FedAvg, McMahan et al. 2018), N being the eligible population.
     if (privacy) sum.count = Math.max(1, settings.samplingRate * eligible.length);
     const populationSize = Math.max(cohort.length, Math.round(cohort.length / settings.samplingRate), eligible.length);
-    const next = applyServerStep(model, sum, { serverLearningRate: settings.serverLearningRate, biasLearningRate: 1, localLearningRate: 1, lambda: model.params.lambda, population: populationSize });
+    const next = applyServerStep(model, sum, { serverLearningRate: settings.serverLearningRate, biasLearningRate: 1, localLearningRate: 1, lambda: model.params.lambda, population: populationSize, deltaNoiseStd: noise ? noise.sumSigma / config.scale : 0 });
     const spent = privacy && account ? compose(account, { samplingRate: settings.samplingRate, noiseMultiplier: privacy.noiseMultiplier, steps: 1 }) : undefined;
     const data = encodeModel(next);
     const version = latest.version + 1;

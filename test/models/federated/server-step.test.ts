@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../models/backend';
 import { PART_WEIGHTS, flattenUpdate, splitAggregate, updateLength } from '../../../models/federated/update-vector';
-import { applyServerStep, averageModels } from '../../../models/federated/server-step';
+import { applyServerStep, averageModels, jamesSteinFactor } from '../../../models/federated/server-step';
 import { localUpdate, prepareTable } from '../../../models/local-update';
 import { initialTable, type MfModel } from '../../../models/mf/model';
 import { buildHistories } from '../../../models/mf/histories';
@@ -87,5 +87,33 @@ describe('server step', () => {
     const fed = evaluateLeaveOneOut({ test, negatives, score: (u, items) => Float64Array.from(items, (i) => scorePair(served!, users, u, i)) });
     const pop = evaluateLeaveOneOut({ test, negatives, score: itemPopScorer(train).score });
     expect(fed['HR@10']).toBeGreaterThan(pop['HR@10'] + 0.1);
+  });
+});
+
+describe('jamesSteinFactor (DP post-processing of the item deltas)', () => {
+  it('lowers the squared error of noisy rows on average, for weak and strong signals alike (k = 32, fixed seed)', () => {
+    const rng = createRng(17);
+    const k = 32;
+    for (const strength of [0.1, 1, 5]) {
+      let raw = 0;
+      let shrunk = 0;
+      for (let t = 0; t < 400; t++) {
+        const signal = Array.from({ length: k }, () => strength * rng.normal());
+        const noisy = signal.map((x) => x + rng.normal()); // noise variance 1
+        const energy = noisy.reduce((a, x) => a + x * x, 0);
+        const a = jamesSteinFactor(energy, k, 1);
+        raw += noisy.reduce((acc, x, n) => acc + (x - signal[n]!) ** 2, 0);
+        shrunk += noisy.reduce((acc, x, n) => acc + (a * x - signal[n]!) ** 2, 0);
+      }
+      expect(shrunk).toBeLessThan(raw);
+    }
+  });
+
+  it('is 1 without noise or below three dimensions, 0 for a zero row, and within [0, 1]', () => {
+    expect(jamesSteinFactor(5, 32, 0)).toBe(1);
+    expect(jamesSteinFactor(5, 2, 1)).toBe(1);
+    expect(jamesSteinFactor(0, 32, 1)).toBe(0);
+    expect(jamesSteinFactor(10, 32, 1)).toBe(0);
+    expect(jamesSteinFactor(3000, 32, 1)).toBeCloseTo(1 - 30 / 3000, 12);
   });
 });
