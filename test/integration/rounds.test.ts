@@ -10,6 +10,7 @@ import { createServer, type RunningServer } from '../../server/server';
 import { SqliteStore } from '../../server/store/sqlite-store';
 import { createCoordinator, type Coordinator } from '../../server/rounds/coordinator';
 import { startDevice as startDevice_, type Device } from './fleet';
+import type { SentLogEntry } from '../../client/rounds/participant';
 import { sodiumUniform01 } from '../../shared/secagg/random';
 import type { Sodium } from '../../shared/secagg/sodium';
 import type { ServerMessage } from '../../shared/protocol/messages';
@@ -25,9 +26,11 @@ let server: RunningServer;
 let store: SqliteStore;
 let coordinator: Coordinator;
 
+const sentLogs: SentLogEntry[] = [];
+
 /** Device k of the fleet, with the k-th synthetic user's history. */
 function startDevice(k: number, hs: ReturnType<typeof buildHistories>['byUser'], dropAt?: ServerMessage['type']): Promise<Device> {
-  return startDevice_({ server, sodium, history: hs[k % hs.length]!, ...(dropAt && { dropAt }) });
+  return startDevice_({ server, sodium, history: hs[k % hs.length]!, ...(dropAt && { dropAt }), participant: { onLog: (e) => sentLogs.push(structuredClone(e)) } });
 }
 
 let histories: ReturnType<typeof buildHistories>['byUser'];
@@ -87,7 +90,10 @@ describe('rounds over WebSockets', () => {
     }
     const latest = await store.latestModel();
     expect(latest?.version).toBe(3);
-    expect(latest?.provenance).toMatchObject({ cohortSize: DEVICES, survivors: DEVICES, clipNorm: 100, valuesClipped: 0 });
+    // The clipped count comes through the secure sum; it must equal what the devices themselves logged.
+    for (let tries = 0; tries < 200 && sentLogs.filter((e) => e.outcome?.modelVersion === 3).length < DEVICES; tries++) await new Promise((r) => setTimeout(r, 10));
+    const clippedByDevices = sentLogs.filter((e) => e.outcome?.modelVersion === 3 && e.clipped).length;
+    expect(latest?.provenance).toMatchObject({ cohortSize: DEVICES, survivors: DEVICES, clipNorm: 100, valuesClipped: clippedByDevices });
     expect(latest!.provenance.bytesIn).toBeGreaterThan(0);
   });
 
