@@ -1,7 +1,7 @@
 // The server as one object: HTTP API and WebSocket gateway on one port, around a Store and a RoundHost.
 //
-// The coordinator plugs in as the `host` (server/rounds/host.ts): the gateway authenticates devices
-// and hands it channels and parsed messages; until it exists, RecordingHost stands in.
+// The gateway authenticates devices and hands the host (the round coordinator, server/rounds/coordinator.ts)
+// their channels and parsed messages.
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sodiumModule from 'libsodium-wrappers';
