@@ -1,8 +1,12 @@
 // Server configuration from CLI flags and environment variables, checked where it enters (flags win over env).
+//
+// Every option is one row of OPTIONS: its flag, its variable, how its value is read and checked, its default and
+// its help line. Parsing, the environment and `--help` all come from that table, so they cannot disagree.
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { PrivacySettings } from '../shared/dp/mechanism';
+import { END_OF_ROUND_DEFAULTS } from '../models/federated/end-of-round';
 
 /** The project's own `.data/` (ignored by git), used when no data directory is given. */
 export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../.data/', import.meta.url));
@@ -24,122 +28,164 @@ export interface Config {
   catalogue: string | undefined;
   /** Seconds between the end of one round and the start of the next; 0 runs no rounds. */
   roundIntervalSeconds: number;
+  /** Anonymous HTTP requests per second and client address (0 = no limit). */
+  rateLimit: number;
+  /** Express's `trust proxy`: false, or the number of proxy hops whose X-Forwarded-For is believed. */
+  trustProxy: false | number;
   training: {
     samplingRate: number;
     graph: 'complete' | 'sparse';
     clipNorm: number;
     minCohort: number;
     stageTimeoutMs: number;
+    serverLearningRate: number;
+    averaging: number;
     privacy: PrivacySettings;
   };
 }
 
-/** A configuration value that cannot be used; the message names the flag and the variable. */
+/** A configuration value that cannot be used; the message names the flag or the variable. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export const USAGE = `usage: npm start -- [--port N] [--host ADDR] [--data-dir DIR] [--log-level LEVEL] [--max-vector-length N] [--max-cohort N]
-                    [--catalogue FILE] [--round-interval SECONDS] [--sampling-rate Q] [--graph complete|sparse]
-                    [--clip-norm C] [--min-cohort N] [--stage-timeout SECONDS]
-                    [--dp off|central|distributed] [--noise-multiplier SIGMA] [--epsilon-budget E] [--delta D]
-  env: PORT, HOST, CONFIDANT_DATA_DIR, CONFIDANT_LOG_LEVEL, CONFIDANT_MAX_VECTOR_LENGTH, CONFIDANT_MAX_COHORT,
-       CONFIDANT_CATALOGUE, CONFIDANT_ROUND_INTERVAL, CONFIDANT_SAMPLING_RATE, CONFIDANT_GRAPH, CONFIDANT_CLIP_NORM,
-       CONFIDANT_MIN_COHORT, CONFIDANT_STAGE_TIMEOUT, CONFIDANT_DP, CONFIDANT_NOISE_MULTIPLIER, CONFIDANT_EPSILON_BUDGET,
-       CONFIDANT_DELTA`;
+/** How one option's text becomes a value; throws a ConfigError naming `name`. */
+type Reader<T> = (raw: string, name: string, cwd: string) => T;
 
-function integer(raw: string, name: string, min: number, max: number): number {
-  if (!/^[0-9]+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) throw new ConfigError(`${name} must be an integer in ${min}..${max}, got "${raw}"`);
-  return Number(raw);
+const integer =
+  (min: number, max: number): Reader<number> =>
+  (raw, name) => {
+    if (!/^[0-9]+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) throw new ConfigError(`${name} must be an integer in ${min}..${max}, got "${raw}"`);
+    return Number(raw);
+  };
+
+const decimal =
+  (min: number, max: number, { minExclusive = false } = {}): Reader<number> =>
+  (raw, name) => {
+    const v = /^[0-9]*\.?[0-9]+(e-?[0-9]+)?$/i.test(raw.trim()) ? Number(raw) : NaN;
+    if (!Number.isFinite(v) || v > max || v < min || (minExclusive && v === min)) throw new ConfigError(`${name} must be a number in ${minExclusive ? '(' : '['}${min}, ${max}], got "${raw}"`);
+    return v;
+  };
+
+const oneOf =
+  <T extends string>(choices: readonly T[], text = choices.join(', ')): Reader<T> =>
+  (raw, name) => {
+    if (!(choices as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be ${text}, got "${raw}"`);
+    return raw as T;
+  };
+
+const path: Reader<string> = (raw, _name, cwd) => resolve(cwd, raw);
+
+const hostName: Reader<string> = (raw, name) => {
+  if (!/^[A-Za-z0-9.:-]{1,253}$/.test(raw)) throw new ConfigError(`${name} must be a host name or IP address, got "${raw}"`);
+  return raw;
+};
+
+const proxyHops: Reader<false | number> = (raw, name) => {
+  if (raw === 'false' || raw === '0') return false;
+  if (raw === 'true') return 1;
+  return integer(1, 10)(raw, name, '');
+};
+
+interface OptionSpec<T> {
+  env: string;
+  /** The value's name in the usage line, e.g. N or SECONDS. */
+  value: string;
+  help: string;
+  read: Reader<T>;
+  default: T;
 }
 
-function decimal(raw: string, name: string, min: number, max: number, { minExclusive = false } = {}): number {
-  const v = /^[0-9]*\.?[0-9]+(e-?[0-9]+)?$/i.test(raw.trim()) ? Number(raw) : NaN;
-  if (!Number.isFinite(v) || v > max || v < min || (minExclusive && v === min)) throw new ConfigError(`${name} must be a number in ${minExclusive ? '(' : '['}${min}, ${max}], got "${raw}"`);
-  return v;
+const option = <T>(spec: OptionSpec<T>): OptionSpec<T> => spec;
+
+/** Every option of `npm start`, in the order `--help` lists them. */
+export const OPTIONS = {
+  port: option({ env: 'PORT', value: 'N', help: 'TCP port to listen on (0 picks a free one)', read: integer(0, 65535), default: 8080 }),
+  host: option({ env: 'HOST', value: 'ADDR', help: 'address to listen on', read: hostName, default: '127.0.0.1' }),
+  'data-dir': option({ env: 'CONFIDANT_DATA_DIR', value: 'DIR', help: 'where the database lives (created 0700 on first run)', read: path, default: DEFAULT_DATA_DIR }),
+  'log-level': option({ env: 'CONFIDANT_LOG_LEVEL', value: 'LEVEL', help: `one of ${LOG_LEVELS.join(', ')}`, read: oneOf(LOG_LEVELS, `one of ${LOG_LEVELS.join(', ')}`), default: 'info' as LogLevel }),
+  catalogue: option<string | undefined>({ env: 'CONFIDANT_CATALOGUE', value: 'FILE', help: 'movies.csv of the item catalogue (default: the vendored MovieLens latest-small)', read: path, default: undefined }),
+  'rate-limit': option({ env: 'CONFIDANT_RATE_LIMIT', value: 'N', help: 'anonymous HTTP requests per second per client address (0 = no limit)', read: integer(0, 1_000_000), default: 50 }),
+  'trust-proxy': option<false | number>({ env: 'CONFIDANT_TRUST_PROXY', value: 'HOPS', help: 'believe X-Forwarded-For from this many reverse proxies (false = none)', read: proxyHops, default: false }),
+  'max-vector-length': option<number | undefined>({ env: 'CONFIDANT_MAX_VECTOR_LENGTH', value: 'N', help: 'largest masked vector accepted (default: from the model)', read: integer(1, 50_000_000), default: undefined }),
+  'max-cohort': option<number | undefined>({ env: 'CONFIDANT_MAX_COHORT', value: 'N', help: 'largest cohort (bounds list messages)', read: integer(2, 10_000), default: undefined }),
+  'round-interval': option({ env: 'CONFIDANT_ROUND_INTERVAL', value: 'SECONDS', help: 'pause between the end of a round and the next (0 = no rounds)', read: integer(0, 86_400), default: 30 }),
+  'sampling-rate': option({ env: 'CONFIDANT_SAMPLING_RATE', value: 'Q', help: 'Poisson sampling rate of a round', read: decimal(0, 1, { minExclusive: true }), default: 1 }),
+  graph: option({ env: 'CONFIDANT_GRAPH', value: 'KIND', help: 'secure-aggregation graph: complete (Bonawitz) or sparse (SecAgg+)', read: oneOf(['complete', 'sparse'] as const, 'complete or sparse'), default: 'sparse' as 'complete' | 'sparse' }),
+  'clip-norm': option({ env: 'CONFIDANT_CLIP_NORM', value: 'C', help: 'L2 bound of each update', read: decimal(0, 1e6, { minExclusive: true }), default: 250 }),
+  'min-cohort': option({ env: 'CONFIDANT_MIN_COHORT', value: 'N', help: 'fewest sampled devices a round runs with', read: integer(3, 10_000), default: 3 }),
+  'stage-timeout': option({ env: 'CONFIDANT_STAGE_TIMEOUT', value: 'SECONDS', help: 'how long each stage of a round stays open', read: integer(1, 3600), default: 30 }),
+  'server-lr': option({ env: 'CONFIDANT_SERVER_LR', value: 'X', help: 'step size of the server step', read: decimal(0, 2, { minExclusive: true }), default: END_OF_ROUND_DEFAULTS.serverLearningRate }),
+  averaging: option({ env: 'CONFIDANT_AVERAGING', value: 'X', help: 'EMA decay of the served table (0 = serve the latest iterate)', read: decimal(0, 0.999), default: END_OF_ROUND_DEFAULTS.averaging }),
+  dp: option({ env: 'CONFIDANT_DP', value: 'MODE', help: 'differential privacy: off, central or distributed', read: oneOf(['off', 'central', 'distributed'] as const, 'off, central or distributed'), default: 'off' as PrivacySettings['mode'] }),
+  'noise-multiplier': option({ env: 'CONFIDANT_NOISE_MULTIPLIER', value: 'SIGMA', help: 'σ: noise std as a multiple of the clip norm', read: decimal(0, 1000, { minExclusive: true }), default: 1 }),
+  'epsilon-budget': option({ env: 'CONFIDANT_EPSILON_BUDGET', value: 'E', help: 'training stops before ε would exceed this', read: decimal(0, 1000, { minExclusive: true }), default: 8 }),
+  delta: option({ env: 'CONFIDANT_DELTA', value: 'D', help: 'δ of the (ε, δ) guarantee', read: decimal(0, 0.5, { minExclusive: true }), default: 1e-6 }),
+} as const;
+
+type Values = { -readonly [K in keyof typeof OPTIONS]: (typeof OPTIONS)[K]['default'] };
+
+/** The usage text, generated from OPTIONS. */
+export function usage(): string {
+  const rows = Object.entries(OPTIONS).map(([flag, o]) => [`  --${flag} ${o.value}`, `${o.help}${o.default === undefined ? '' : ` (default ${o.default === DEFAULT_DATA_DIR ? '.data/' : String(o.default)})`}; env ${o.env}`]);
+  const width = Math.max(...rows.map(([f]) => f!.length)) + 2;
+  return ['usage: npm start -- [options]', '', ...rows.map(([f, h]) => f!.padEnd(width) + h), `  --help${' '.repeat(width - 8)}print this and exit`].join('\n');
 }
 
-/** Read the configuration; throws a ConfigError naming the bad parameter. */
-export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, cwd = process.cwd()): Config {
+/** What the command line asks for: run with a configuration, or print the usage. */
+export type Invocation = { help: true } | { help: false; config: Config };
+
+/** Read the command line; throws a ConfigError naming the bad parameter. */
+export function parseInvocation(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, cwd = process.cwd()): Invocation {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
       args: [...argv],
       strict: true,
       allowPositionals: false,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        'data-dir': { type: 'string' },
-        'log-level': { type: 'string' },
-        'max-vector-length': { type: 'string' },
-        'max-cohort': { type: 'string' },
-        catalogue: { type: 'string' },
-        'round-interval': { type: 'string' },
-        'sampling-rate': { type: 'string' },
-        graph: { type: 'string' },
-        'clip-norm': { type: 'string' },
-        'min-cohort': { type: 'string' },
-        'stage-timeout': { type: 'string' },
-        dp: { type: 'string' },
-        'noise-multiplier': { type: 'string' },
-        'epsilon-budget': { type: 'string' },
-        delta: { type: 'string' },
-      },
+      options: { help: { type: 'boolean' }, ...Object.fromEntries(Object.keys(OPTIONS).map((flag) => [flag, { type: 'string' as const }])) },
     }));
   } catch (err) {
-    throw new ConfigError(`${(err as Error).message.split('\n')[0]}\n${USAGE}`);
+    throw new ConfigError(`${(err as Error).message.split('\n')[0]} (npm start -- --help lists the options)`);
   }
-  const pick = (flag: string, variable: string): { raw: string; name: string } | undefined => {
+  if (values.help === true) return { help: true };
+  const read = {} as Record<string, unknown>;
+  for (const [flag, o] of Object.entries(OPTIONS) as [string, OptionSpec<unknown>][]) {
     const v = values[flag];
-    if (typeof v === 'string') return { raw: v, name: `--${flag}` };
-    const e = env[variable];
-    return e !== undefined && e !== '' ? { raw: e, name: variable } : undefined;
-  };
-
-  const port = pick('port', 'PORT');
-  const host = pick('host', 'HOST');
-  const dataDir = pick('data-dir', 'CONFIDANT_DATA_DIR');
-  const level = pick('log-level', 'CONFIDANT_LOG_LEVEL');
-  const vector = pick('max-vector-length', 'CONFIDANT_MAX_VECTOR_LENGTH');
-  const cohort = pick('max-cohort', 'CONFIDANT_MAX_COHORT');
-  const catalogue = pick('catalogue', 'CONFIDANT_CATALOGUE');
-  const interval = pick('round-interval', 'CONFIDANT_ROUND_INTERVAL');
-  const rate = pick('sampling-rate', 'CONFIDANT_SAMPLING_RATE');
-  const graph = pick('graph', 'CONFIDANT_GRAPH');
-  const clip = pick('clip-norm', 'CONFIDANT_CLIP_NORM');
-  const minCohort = pick('min-cohort', 'CONFIDANT_MIN_COHORT');
-  const stageTimeout = pick('stage-timeout', 'CONFIDANT_STAGE_TIMEOUT');
-  const dp = pick('dp', 'CONFIDANT_DP');
-  const sigma = pick('noise-multiplier', 'CONFIDANT_NOISE_MULTIPLIER');
-  const budget = pick('epsilon-budget', 'CONFIDANT_EPSILON_BUDGET');
-  const delta = pick('delta', 'CONFIDANT_DELTA');
-  if (dp && !['off', 'central', 'distributed'].includes(dp.raw)) throw new ConfigError(`${dp.name} must be off, central or distributed, got "${dp.raw}"`);
-  if (graph && graph.raw !== 'complete' && graph.raw !== 'sparse') throw new ConfigError(`${graph.name} must be complete or sparse, got "${graph.raw}"`);
-
-  if (host && !/^[A-Za-z0-9.:-]{1,253}$/.test(host.raw)) throw new ConfigError(`${host.name} must be a host name or IP address, got "${host.raw}"`);
-  if (level && !(LOG_LEVELS as readonly string[]).includes(level.raw)) throw new ConfigError(`${level.name} must be one of ${LOG_LEVELS.join(', ')}, got "${level.raw}"`);
+    const e = env[o.env];
+    read[flag] = typeof v === 'string' ? o.read(v, `--${flag}`, cwd) : e !== undefined && e !== '' ? o.read(e, o.env, cwd) : o.default;
+  }
+  const v = read as Values;
   return {
-    port: port ? integer(port.raw, port.name, 0, 65535) : 8080,
-    hostname: host?.raw ?? '127.0.0.1',
-    dataDir: dataDir ? resolve(cwd, dataDir.raw) : DEFAULT_DATA_DIR,
-    logLevel: (level?.raw as LogLevel | undefined) ?? 'info',
-    maxVectorLength: vector ? integer(vector.raw, vector.name, 1, 50_000_000) : undefined,
-    maxCohort: cohort ? integer(cohort.raw, cohort.name, 2, 10_000) : undefined,
-    catalogue: catalogue ? resolve(cwd, catalogue.raw) : undefined,
-    roundIntervalSeconds: interval ? integer(interval.raw, interval.name, 0, 86_400) : 30,
-    training: {
-      samplingRate: rate ? decimal(rate.raw, rate.name, 0, 1, { minExclusive: true }) : 1,
-      graph: (graph?.raw as 'complete' | 'sparse' | undefined) ?? 'sparse',
-      clipNorm: clip ? decimal(clip.raw, clip.name, 0, 1e6, { minExclusive: true }) : 250,
-      minCohort: minCohort ? integer(minCohort.raw, minCohort.name, 3, 10_000) : 3,
-      stageTimeoutMs: 1000 * (stageTimeout ? integer(stageTimeout.raw, stageTimeout.name, 1, 3600) : 30),
-      privacy: {
-        mode: (dp?.raw as PrivacySettings['mode'] | undefined) ?? 'off',
-        noiseMultiplier: sigma ? decimal(sigma.raw, sigma.name, 0, 1000, { minExclusive: true }) : 1,
-        epsilonBudget: budget ? decimal(budget.raw, budget.name, 0, 1000, { minExclusive: true }) : 8,
-        delta: delta ? decimal(delta.raw, delta.name, 0, 0.5, { minExclusive: true }) : 1e-6,
+    help: false,
+    config: {
+      port: v.port,
+      hostname: v.host,
+      dataDir: v['data-dir'],
+      logLevel: v['log-level'],
+      maxVectorLength: v['max-vector-length'],
+      maxCohort: v['max-cohort'],
+      catalogue: v.catalogue,
+      roundIntervalSeconds: v['round-interval'],
+      rateLimit: v['rate-limit'],
+      trustProxy: v['trust-proxy'],
+      training: {
+        samplingRate: v['sampling-rate'],
+        graph: v.graph,
+        clipNorm: v['clip-norm'],
+        minCohort: v['min-cohort'],
+        stageTimeoutMs: 1000 * v['stage-timeout'],
+        serverLearningRate: v['server-lr'],
+        averaging: v.averaging,
+        privacy: { mode: v.dp, noiseMultiplier: v['noise-multiplier'], epsilonBudget: v['epsilon-budget'], delta: v.delta },
       },
     },
   };
+}
+
+/** Read the configuration (no --help); throws a ConfigError naming the bad parameter. */
+export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, cwd = process.cwd()): Config {
+  const invocation = parseInvocation(argv, env, cwd);
+  if (invocation.help) throw new ConfigError('--help is not a configuration');
+  return invocation.config;
 }

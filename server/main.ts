@@ -1,19 +1,20 @@
-// `npm start`: read the configuration, open the SQLite store in the data directory, make sure there is a
-// model to train (version 1 over the catalogue), serve, and run a secure round every interval until a signal.
+// `npm start`: read the configuration, open and check the SQLite store in the data directory, make sure there is
+// a model to train (version 1 over the catalogue), serve, and run secure rounds every interval until a signal.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sodiumModule from 'libsodium-wrappers';
 import { DatasetError } from '../shared/data/dataset-error';
 import { sodiumUniform01 } from '../shared/secagg/random';
 import { DEFAULT_CATALOGUE, loadCatalogue } from './catalogue/catalogue';
-import { ConfigError, parseConfig, type Config } from './config';
+import { ConfigError, parseInvocation, usage, type Config } from './config';
 import { createParallelMaskApplier } from './crypto/parallel-masks';
 import { createLogger } from './log/logger';
 import { createCoordinator } from './rounds/coordinator';
-import { ensureInitialModel } from './rounds/initial-model';
 import { startRoundLoop } from './rounds/round-loop';
 import { createServer } from './server';
 import { SqliteStore } from './store/sqlite-store';
+import { startupProblems } from './store/startup-check';
+import { ensureInitialModel } from './training/initial-model';
 
 function fail(message: string): never {
   process.stderr.write(`confidant: ${message}\n`);
@@ -22,7 +23,12 @@ function fail(message: string): never {
 
 let config: Config;
 try {
-  config = parseConfig(process.argv.slice(2), process.env);
+  const invocation = parseInvocation(process.argv.slice(2), process.env);
+  if (invocation.help) {
+    process.stdout.write(`${usage()}\n`);
+    process.exit(0);
+  }
+  config = invocation.config;
 } catch (err) {
   if (err instanceof ConfigError) fail(err.message);
   throw err;
@@ -39,17 +45,32 @@ try {
 // 0700: the directory holds the server's private key and the device registry.
 mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
 const logger = createLogger({ level: config.logLevel });
-const store = SqliteStore.open(join(config.dataDir, 'confidant.sqlite'));
-const initial = await ensureInitialModel(store, { items: catalogue.length, now: Date.now });
-if (initial.created) logger.info({ version: initial.version, items: catalogue.length }, 'stored the initial model');
+const databasePath = join(config.dataDir, 'confidant.sqlite');
+let store: SqliteStore;
+try {
+  store = SqliteStore.open(databasePath);
+} catch (err) {
+  fail(`cannot open the database ${databasePath}: ${(err as Error).message}`);
+}
+const problems = await startupProblems(store);
+if (problems.length > 0) {
+  await store.close();
+  fail(`refusing to serve ${databasePath}: ${problems.join('; ')}. Restore it from a backup, or move it aside to start afresh.`);
+}
+// A round cannot outlive the process that ran it: one left open by a crash is over, and was never acknowledged.
+const interrupted = await store.abortOpenRounds('interrupted: the server stopped during the round', Date.now());
+if (interrupted > 0) logger.warn({ rounds: interrupted }, 'marked rounds interrupted by the last stop as aborted');
+const initial = await ensureInitialModel(store, { items: catalogue.length, shards: 1, now: Date.now });
+if (initial.created) logger.info({ version: initial.version.version, items: catalogue.length }, 'stored the initial model');
 
 await sodiumModule.ready;
 const sodium = sodiumModule;
 const masks = createParallelMaskApplier(sodium);
+const { serverLearningRate, averaging, ...training } = config.training;
 const coordinator = createCoordinator({
   store,
   sodium,
-  settings: { ...config.training, localEpochs: 1, serverLearningRate: 0.5 },
+  settings: { ...training, localEpochs: 1, endOfRound: { serverLearningRate, averaging } },
   uniform01: sodiumUniform01(sodium),
   applyMasks: masks.apply,
   log: (event, fields) => logger.info(fields, event),

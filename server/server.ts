@@ -6,6 +6,7 @@ import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sodiumModule from 'libsodium-wrappers';
 import { decodeModelHeader } from '../models/serialize';
+import { splitServedFile } from '../models/served-file';
 import { updateLength } from '../models/federated/update-vector';
 import type { Sodium } from '../shared/secagg/sodium';
 import { generateSigningKeyPair } from '../shared/secagg/sign';
@@ -55,7 +56,7 @@ export interface RunningServer {
 async function modelVectorLength(store: Store): Promise<number | undefined> {
   const model = await store.latestModel();
   if (!model) return undefined;
-  const { header } = decodeModelHeader(model.data);
+  const { header } = decodeModelHeader(splitServedFile(model.data)[0]!);
   return updateLength({ items: header.items, dim: header.dim });
 }
 

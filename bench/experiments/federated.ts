@@ -5,29 +5,29 @@ import path from 'node:path';
 import type { InteractionData } from '../../shared/data/interactions';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { createRng } from '../../shared/math/random';
-import { encodeModel } from '../../models/serialize';
 import { evaluateFullRanking, evaluateLeaveOneOut, itemPopScorer, leaveOneOutSplit, perUserHoldoutSplit, sampleNegatives, type Metrics } from '../../shared/metrics';
 import { generateSigningKeyPair, type SigningKeyPair } from '../../shared/secagg/sign';
-import { clipToNorm, decodeSum, encode } from '../../shared/secagg/fixed-point';
-import { secureSettingsFor } from '../../shared/secagg/round-settings';
+import { clipToNorm, encode } from '../../shared/secagg/fixed-point';
 import type { Sodium } from '../../shared/secagg/sodium';
-import { sodiumUniform01 } from '../../shared/secagg/random';
-import type { RoundConfig } from '../../shared/protocol/messages';
+import { sodiumRandomBytes, sodiumUniform01 } from '../../shared/secagg/random';
+import type { PrivacySettings } from '../../shared/dp/mechanism';
 import { buildHistories } from '../../models/mf/histories';
 import { initialTable, type MfModel } from '../../models/mf/model';
 import { IMPLICIT_DEFAULTS } from '../../models/mf/implicit-als';
 import { localUpdate, prepareTable } from '../../models/local-update';
-import { flattenUpdate, splitAggregate, updateLength } from '../../models/federated/update-vector';
-import { applyServerStep, averageModels } from '../../models/federated/server-step';
+import { flattenUpdate, updateLength } from '../../models/federated/update-vector';
+import { LOCAL_LEARNING_RATE } from '../../models/federated/end-of-round';
 import { denseScorer, scorePair, solveUsers } from '../../models/mf/scoring';
 import { addDeviceNoise, createParticipant } from '../../client/rounds/participant';
-import { roundNoise, type PrivacySettings } from '../../shared/dp/mechanism';
-import { compose, createAccountant, epsilon as epsilonOf } from '../../shared/dp/accountant';
-import { sampleDiscreteGaussianVector } from '../../shared/dp/discrete-gaussian';
-import { sodiumRandomBytes } from '../../shared/secagg/random';
+import { MemoryStore } from '../../server/store/memory-store';
+import { finishRound } from '../../server/training/finish-round';
+import { roundConfig } from '../../server/training/round-config';
+import { loadShards } from '../../server/training/shard-state';
+import { initialiseWith } from '../../server/training/initial-model';
+import { accountEpsilon } from '../../server/training/privacy-account';
 import { itemInferenceAuc, popularityPriorAuc } from '../privacy/item-inference';
-import { createPlainAggregator } from '../../server/aggregation/plain-aggregator';
-import type { DropStage } from '../../server/aggregation/aggregator';
+import { createPlainAggregator } from '../simulation/plain-aggregator';
+import type { DropStage } from '../simulation/aggregator';
 import { runInMemoryRound } from '../simulation/in-memory-round';
 import { createParallelMaskApplier } from '../../server/crypto/parallel-masks';
 import { beyondAccuracy, datasetSummary, type Protocol } from './evaluation';
@@ -90,30 +90,8 @@ export interface RoundRecord {
 }
 
 const STAGES: DropStage[] = ['advertise', 'shares', 'masked', 'confirm', 'unmask'];
-const LOCAL_LR = 1; // the server step divides it out; 1 keeps the update's parts near unit scale for fixed point
-
-/** Round configuration for a cohort: threshold from the graph rule, scale so the cohort's sum cannot wrap. */
-export function roundConfigFor(n: number, o: Pick<FederatedOptions, 'graph' | 'clipNorm' | 'localEpochs' | 'privacy'>, vectorLength: number): { config: RoundConfig; serverNoiseStd: number; sumNoiseStd: number } {
-  const secure = secureSettingsFor(n, o.graph, o.clipNorm, o.privacy);
-  const noise = o.privacy ? roundNoise(o.privacy, { clipNorm: o.clipNorm, scale: secure.scale, dimension: vectorLength, threshold: secure.threshold }) : undefined;
-  const config: RoundConfig = {
-    ...secure,
-    vectorLength,
-    clipFlagIndex: vectorLength - 1,
-    clipNorm: o.clipNorm,
-    localEpochs: o.localEpochs,
-    localLearningRate: LOCAL_LR,
-    deviceNoiseStd: noise?.deviceSigma ?? 0,
-    stageTimeoutMs: 60_000,
-  };
-  return { config, serverNoiseStd: noise?.serverSigma ?? 0, sumNoiseStd: noise?.sumSigma ?? 0 };
-}
-
-/** Add N_Z(0, σ²) to every word of a fixed-point sum (central DP), in place. */
-function addServerNoise(sum: Uint32Array, sigma: number, randomBytes: (n: number) => Uint8Array): void {
-  const z = sampleDiscreteGaussianVector(sum.length, sigma, randomBytes);
-  for (let n = 0; n < z.length; n++) sum[n] = (sum[n]! + z[n]!) >>> 0;
-}
+/** The benchmark trains one shard (the unlearning benchmark compares shard counts). */
+const SHARD = 0;
 
 /** Run federated training and write results.json and report.html. */
 export async function runFederated(o: FederatedOptions): Promise<ModelResults & { rounds: RoundRecord[]; bytesPerDevice: { up: number; down: number; plainUpdate: number }; privacy: { epsilon: number; delta: number | null; noiseMultiplier: number; samplingRate: number; roundsCharged: number }; attack: AttackResult | undefined }> {
@@ -127,11 +105,16 @@ export async function runFederated(o: FederatedOptions): Promise<ModelResults & 
   const histories = buildHistories(train).byUser;
   const rng = createRng(o.seed).fork('federated');
   const params = { kind: 'implicit' as const, lambda: IMPLICIT_DEFAULTS.lambda, alpha: IMPLICIT_DEFAULTS.alpha, valueScale: IMPLICIT_DEFAULTS.valueScale };
-  let model: MfModel = { params, table: initialTable(train.items, o.dim, IMPLICIT_DEFAULTS.initStd, rng.fork('init').normal) };
-  let served: MfModel | undefined;
   const layout = { items: train.items, dim: o.dim };
   const vectorLength = updateLength(layout);
   const q = Math.min(1, o.clientsPerRound / train.users);
+  const privacy = o.privacy && o.privacy.mode !== 'off' ? o.privacy : undefined;
+  // The server's own state and end of round: an in-memory store initialised like a deployment's.
+  const store = new MemoryStore();
+  let clock = 0;
+  const now = () => clock;
+  await initialiseWith(store, [{ params, table: initialTable(train.items, o.dim, IMPLICIT_DEFAULTS.initStd, rng.fork('init').normal) }], now());
+  let shards = await loadShards(store);
   const identities: SigningKeyPair[] = [];
   const identityOf = (u: number) => (identities[u] ??= generateSigningKeyPair(sodium));
   const evaluate = (m: MfModel): Record<string, number> => {
@@ -148,11 +131,10 @@ export async function runFederated(o: FederatedOptions): Promise<ModelResults & 
   const uniform01 = sodiumUniform01(sodium);
   const randomBytes = sodiumRandomBytes(sodium);
   const roundingRng = rng.fork('rounding');
-  const privacy = o.privacy && o.privacy.mode !== 'off' ? o.privacy : undefined;
-  let account = createAccountant();
   let attack: AttackResult | undefined;
   const popularity = new Float64Array(train.items);
   for (let n = 0; n < train.item.length; n++) popularity[train.item[n]!]!++;
+  const population = histories.filter((h) => h.items.length > 0).length;
   const runAttack = (contributors: number[], updates: Map<number, Float32Array>, observed: Float64Array, clipNorm: number): AttackResult => {
     const clean = new Float64Array(vectorLength);
     for (const u of contributors) {
@@ -170,36 +152,42 @@ export async function runFederated(o: FederatedOptions): Promise<ModelResults & 
     };
   };
   for (let r = 1; r <= o.rounds; r++) {
+    clock = r;
+    const view = shards[SHARD]!;
     // Poisson sampling: each device joins independently with probability q (what the DP accountant assumes).
     const cohortUsers: number[] = [];
     for (let u = 0; u < train.users; u++) if (histories[u]!.items.length > 0 && sampleRng.float() < q) cohortUsers.push(u);
     const n = cohortUsers.length;
     const record: RoundRecord = { round: r, cohort: n, contributors: 0, status: 'aborted', bytesUpPerDevice: 0, bytesDownPerDevice: 0, deviceSeconds: 0, serverSeconds: 0, clippedDevices: 0 };
     const tp = performance.now();
-    const prepared = prepareTable(model);
+    const prepared = prepareTable(view.models.training);
     const prepareSeconds = (performance.now() - tp) / 1000;
     const updates = new Map<number, Float32Array>();
     const computeSeconds = new Map<number, number>();
     for (const u of cohortUsers) {
       const tu = performance.now();
-      updates.set(u, flattenUpdate(localUpdate(prepared, histories[u]!, { epochs: o.localEpochs, learningRate: LOCAL_LR }), layout));
+      updates.set(u, flattenUpdate(localUpdate(prepared, histories[u]!, { epochs: o.localEpochs, learningRate: LOCAL_LEARNING_RATE }), layout));
       computeSeconds.set(u, (performance.now() - tu) / 1000 + prepareSeconds);
     }
     prepared.dispose();
     const drops = new Map<number, DropStage>();
     for (const u of cohortUsers) if (dropRng.float() < o.dropout) drops.set(u, STAGES[dropRng.int(STAGES.length)]!);
-    let sum: Float64Array | undefined;
-    let config: RoundConfig | undefined;
-    let serverNoiseStd = 0;
-    let sumNoiseStd = 0;
+    let planned: ReturnType<typeof roundConfig> | undefined;
     try {
-      if (n >= 3) ({ config, serverNoiseStd, sumNoiseStd } = roundConfigFor(n, o, vectorLength));
+      if (n >= 3) planned = roundConfig(n, layout, { graph: o.graph, clipNorm: o.clipNorm, localEpochs: o.localEpochs, stageTimeoutMs: 60_000, privacy });
     } catch (err) {
       record.reason = (err as Error).message;
     }
-    if (!config) {
+    let sum: Uint32Array | undefined;
+    let contributors: number[] = [];
+    let bytesIn = 0;
+    let bytesOut = 0;
+    let announceResult: ((result: { status: 'completed'; modelVersion: number }) => Promise<void>) | undefined;
+    const roundRow = planned && (await store.roundStarted({ shard: SHARD, sessionId: `bench-${o.seed}-${r}`, round: 1, cohortSize: n, startedAt: now() }));
+    if (!planned || !roundRow) {
       record.reason ??= `cohort of ${n} is too small for secure aggregation`;
     } else if (o.secagg) {
+      const { config } = planned;
       const ids = cohortUsers.map((u) => sodium.to_base64(identityOf(u).publicKey, sodium.base64_variants.URLSAFE_NO_PADDING));
       const byId = new Map(ids.map((id, j) => [id, cohortUsers[j]!]));
       const participants = new Map(
@@ -209,9 +197,10 @@ export async function runFederated(o: FederatedOptions): Promise<ModelResults & 
         }),
       );
       const dropById = new Map([...drops].map(([u, s]) => [ids[cohortUsers.indexOf(u)]!, s]));
-      // The model hash devices sign is the SHA-256 of the model file they would download.
-      const binding = { sessionId: sodium.to_base64(sodium.crypto_generichash(16, `round-${o.seed}-${r}`, null), sodium.base64_variants.URLSAFE_NO_PADDING), round: r, modelHash: sha256(encodeModel(model)) };
-      const { outcome, stats } = await runInMemoryRound({ sodium, binding, modelVersion: r - 1, config, cohort: ids, applyMasks: masks.apply }, participants, dropById);
+      // The model hash devices sign is the SHA-256 of the training file they would download.
+      const binding = { sessionId: sodium.to_base64(sodium.crypto_generichash(16, `round-${o.seed}-${r}`, null), sodium.base64_variants.URLSAFE_NO_PADDING), round: r, modelHash: sha256(view.trainingFile) };
+      const { outcome, stats, announce } = await runInMemoryRound({ sodium, binding, shard: SHARD, modelVersion: r - 1, config, cohort: ids, applyMasks: masks.apply }, participants, dropById);
+      announceResult = announce;
       const up = [...stats.bytesUp.values()];
       const down = [...stats.bytesDown.values()];
       record.bytesUpPerDevice = up.reduce((a, b) => a + b, 0) / Math.max(1, up.length);
@@ -220,12 +209,12 @@ export async function runFederated(o: FederatedOptions): Promise<ModelResults & 
       record.deviceSeconds = dev.reduce((a, b) => a + b, 0) / Math.max(1, dev.length);
       record.serverSeconds = stats.serverSeconds;
       if (outcome.status === 'completed') {
-        record.status = 'completed';
-        record.contributors = outcome.contributors.length;
-        if (serverNoiseStd > 0) addServerNoise(outcome.sum, serverNoiseStd, randomBytes);
-        sum = decodeSum(outcome.sum, config.scale);
+        sum = outcome.sum;
+        contributors = outcome.contributors.map((id) => byId.get(id)!);
+        ({ bytesIn, bytesOut } = outcome);
       } else record.reason = outcome.reason;
     } else {
+      const { config } = planned;
       const inputs = new Map<string, Uint32Array>();
       for (const u of cohortUsers) {
         const clip = clipToNorm(updates.get(u)!, config.clipNorm);
@@ -242,25 +231,35 @@ export async function runFederated(o: FederatedOptions): Promise<ModelResults & 
       record.bytesUpPerDevice = 4 * vectorLength;
       record.deviceSeconds = [...computeSeconds.values()].reduce((a, b) => a + b, 0) / Math.max(1, n);
       if (res.status === 'completed') {
-        record.status = 'completed';
-        record.contributors = res.contributors.length;
-        if (serverNoiseStd > 0) addServerNoise(res.sum, serverNoiseStd, randomBytes);
-        sum = decodeSum(res.sum, config.scale);
+        sum = res.sum;
+        contributors = res.contributors.map(Number);
+        bytesIn = 4 * vectorLength * contributors.length;
       } else record.reason = res.reason;
     }
-    if (sum && config && r === o.rounds) attack = runAttack(cohortUsers.filter((u) => !drops.has(u)), updates, sum, config.clipNorm);
-    if (sum && privacy) account = compose(account, { samplingRate: q, noiseMultiplier: privacy.noiseMultiplier, steps: 1 });
-    if (sum) {
+    if (planned && roundRow && sum) {
       const ts = performance.now();
-      const agg = splitAggregate(sum, layout);
-      // With noise the count in the sum is noisy: divide by the expected cohort q·N (DP-FedAvg's fixed denominator).
-      if (privacy) agg.count = q * train.users;
-      model = applyServerStep(model, agg, { serverLearningRate: o.serverLearningRate, biasLearningRate: 1, localLearningRate: LOCAL_LR, lambda: params.lambda, population: train.users, deltaNoiseStd: config ? sumNoiseStd / config.scale : 0 });
-      served = averageModels(served, model, o.averaging);
+      // The server's own end of round and commit (server/training/finish-round.ts), exactly as `npm start` runs it.
+      const finished = await finishRound({
+        store,
+        shards,
+        shard: SHARD,
+        round: { roundId: roundRow.id, startedAt: roundRow.startedAt, cohortSize: n, contributors: contributors.length, bytesIn, bytesOut, sum, config: planned.config, noise: planned.noise, samplingRate: q, population },
+        privacy,
+        settings: { serverLearningRate: o.serverLearningRate, averaging: o.averaging },
+        randomBytes,
+        now,
+      });
+      shards = shards.map((s) => (s.shard === SHARD ? finished.view : s));
+      await announceResult?.({ status: 'completed', modelVersion: finished.version.version });
       record.serverSeconds += (performance.now() - ts) / 1000;
+      record.status = 'completed';
+      record.contributors = contributors.length;
+      if (r === o.rounds) attack = runAttack(contributors, updates, finished.released, planned.config.clipNorm);
+    } else if (roundRow) {
+      await store.roundAborted(roundRow.id, { reason: (record.reason ?? 'aborted').slice(0, 500), survivors: 0, endedAt: now() });
     }
-    if (served && (r % o.evalEvery === 0 || r === o.rounds)) {
-      record.metrics = pick(evaluate(served));
+    if (r % o.evalEvery === 0 || r === o.rounds) {
+      record.metrics = pick(evaluate(shards[SHARD]!.models.served));
       curve.push({ epoch: r, ...record.metrics });
     }
     records.push(record);
@@ -268,7 +267,8 @@ export async function runFederated(o: FederatedOptions): Promise<ModelResults & 
     bar.update(r, `${record.status} n=${n} ${main}`);
   }
   bar.stop();
-  const final = served ?? model;
+  const final = shards[SHARD]!.models.served;
+  const account = shards[SHARD]!.account;
   const users = solveUsers(final, train);
   const metrics: Metrics = { ...pick(evaluate(final)), ...beyondAccuracy(o.data, train, denseScorer(final, users), final) };
   const pop = itemPopScorer(train);
@@ -280,7 +280,7 @@ export async function runFederated(o: FederatedOptions): Promise<ModelResults & 
     dataset: datasetSummary(o.data),
     protocol: o.protocol,
     config: {
-      model: 'implicit MF, federated (local ridge re-solve + dense item-table update; server step preconditioned by Σuuᵀ and per-item curvature; served table = EMA of iterates)',
+      model: 'implicit MF, federated through the server\'s end of round (local ridge re-solve + dense item-table update; server step preconditioned by Σuuᵀ and per-item curvature; served table = EMA of iterates)',
       rounds: o.rounds,
       clientsPerRound: o.clientsPerRound,
       samplingRate: q,
@@ -297,7 +297,7 @@ export async function runFederated(o: FederatedOptions): Promise<ModelResults & 
       privacy: privacy ? { mode: privacy.mode, noiseMultiplier: privacy.noiseMultiplier, delta: privacy.delta } : null,
     },
     privacy: {
-      epsilon: privacy ? epsilonOf(account, privacy.delta).epsilon : Infinity,
+      epsilon: privacy ? (accountEpsilon(account, privacy.delta) ?? Infinity) : Infinity,
       delta: privacy?.delta ?? null,
       noiseMultiplier: privacy?.noiseMultiplier ?? 0,
       samplingRate: q,

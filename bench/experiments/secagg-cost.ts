@@ -6,10 +6,10 @@ import { createRng } from '../../shared/math/random';
 import { generateSigningKeyPair } from '../../shared/secagg/sign';
 import type { Sodium } from '../../shared/secagg/sodium';
 import { createParticipant, type Participant } from '../../client/rounds/participant';
-import type { DropStage } from '../../server/aggregation/aggregator';
+import type { DropStage } from '../simulation/aggregator';
 import { runInMemoryRound } from '../simulation/in-memory-round';
 import { createParallelMaskApplier } from '../../server/crypto/parallel-masks';
-import { roundConfigFor } from './federated';
+import { roundConfig } from '../../server/training/round-config';
 import { startProgress } from '../progress';
 import { writeResults, writeFileAtomic } from '../results';
 import { lineChartSvg } from '../report/plot';
@@ -61,7 +61,9 @@ export async function runSecaggCost(o: SecaggCostOptions): Promise<SecaggCostRow
   const bar = startProgress('secagg-cost', o.clients.length);
   for (const [at, n] of o.clients.entries()) {
     const rng = createRng(o.seed).fork(`n-${n}`);
-    const { config } = roundConfigFor(n, { graph: o.graph, clipNorm: 1, localEpochs: 1 }, o.dim);
+    // The server's own round configuration; the vector is o.dim random words rather than a model update.
+    const planned = roundConfig(n, { items: 1, dim: 1 }, { graph: o.graph, clipNorm: 1, localEpochs: 1, stageTimeoutMs: 60_000 }).config;
+    const config = { ...planned, vectorLength: o.dim, clipFlagIndex: -1 };
     const devices = Array.from({ length: n }, () => generateSigningKeyPair(sodium));
     const ids = devices.map((d) => sodium.to_base64(d.publicKey, sodium.base64_variants.URLSAFE_NO_PADDING));
     const participants = new Map<string, Participant>();
@@ -74,7 +76,7 @@ export async function runSecaggCost(o: SecaggCostOptions): Promise<SecaggCostRow
     const drops = new Map<string, DropStage>();
     for (const id of ids) if (rng.float() < o.dropout) drops.set(id, 'masked');
     const binding = { sessionId: sodium.to_base64(sodium.crypto_generichash(16, `cost-${n}-${o.seed}`, null), sodium.base64_variants.URLSAFE_NO_PADDING), round: 1, modelHash: sodium.crypto_generichash(32, 'cost', null) };
-    const { outcome, stats } = await runInMemoryRound({ sodium, binding, modelVersion: 0, config, cohort: ids, applyMasks: masks.apply }, participants, drops);
+    const { outcome, stats } = await runInMemoryRound({ sodium, binding, shard: 0, modelVersion: 0, config, cohort: ids, applyMasks: masks.apply }, participants, drops);
     const survivors = ids.filter((id) => !drops.has(id));
     const device = survivors.map((id) => stats.deviceSeconds.get(id) ?? 0);
     const up = survivors.map((id) => stats.bytesUp.get(id) ?? 0);

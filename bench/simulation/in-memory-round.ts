@@ -1,13 +1,14 @@
 // Runs one secure round with the real server state machine and real device participants in one process.
 // Every message still goes through the wire schemas (JSON text or binary frame) so the simulation
 // exercises the same parsing as the network; only sockets and timers are replaced.
-import { createSecureRound, type RoundOutcome, type SecureRoundOptions } from '../../server/rounds/secure-round';
+import { createSecureRound, type RoundOutcome, type SecureRound, type SecureRoundOptions } from '../../server/rounds/secure-round';
 import type { RoundMessage } from '../../server/rounds/host';
 import type { Participant } from '../../client/rounds/participant';
-import type { DropStage } from '../../server/aggregation/aggregator';
+import type { DropStage } from './aggregator';
 import { parseClientMessage, parseServerMessage } from '../../shared/protocol/parse';
 import { decodeMaskedFrame } from '../../shared/protocol/binary-frame';
 import { ProtocolError } from '../../shared/protocol/errors';
+import type { ServerWireMessage } from '../../shared/protocol/messages';
 
 const LIMITS = { maxTextBytes: 64 * 1024 * 1024 };
 const STAGE_OF_MESSAGE: Record<string, DropStage | undefined> = { invite: 'advertise', keys: 'shares', deliver: 'masked', survivors: 'confirm', 'unmask-request': 'unmask' };
@@ -28,9 +29,16 @@ export async function runInMemoryRound(
   options: SecureRoundOptions,
   participants: ReadonlyMap<string, Participant>,
   drops: ReadonlyMap<string, DropStage> = new Map(),
-): Promise<{ outcome: RoundOutcome; stats: SimulatedRoundStats }> {
+): Promise<{ outcome: RoundOutcome; stats: SimulatedRoundStats; announce: (result: Parameters<SecureRound['announce']>[0]) => Promise<void> }> {
   const stats: SimulatedRoundStats = { deviceSeconds: new Map(), serverSeconds: 0, bytesUp: new Map(), bytesDown: new Map(), refusals: [] };
   const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
+  /** Final messages (results) to every device still present; their replies, if any, go nowhere. */
+  const deliver = async (out: readonly { to: string; message: ServerWireMessage }[]) => {
+    for (const { to, message } of out) {
+      const p = participants.get(to);
+      if (p && !drops.has(to)) await p.handle(parseServerMessage(JSON.stringify(message), LIMITS));
+    }
+  };
   let t = performance.now();
   const round = createSecureRound(options);
   const done = () => round.stage === 'done'; // read through a function: the stage changes inside receive()
@@ -77,12 +85,9 @@ export async function runInMemoryRound(
       stats.serverSeconds += (performance.now() - t) / 1000;
     }
     queue = next;
-    if (done()) {
-      for (const { to, message } of queue) {
-        const p = participants.get(to);
-        if (p && !drops.has(to)) await p.handle(parseServerMessage(JSON.stringify(message), LIMITS));
-      }
-    }
+    if (done()) await deliver(queue);
   }
-  return { outcome: round.outcome!, stats };
+  // The server announces a completed round once its model version is stored: the caller says when, and how it went.
+  const announce = async (result: Parameters<SecureRound['announce']>[0]) => deliver(round.announce(result));
+  return { outcome: round.outcome!, stats, announce };
 }

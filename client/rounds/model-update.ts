@@ -20,12 +20,12 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, n) => x === b[n]);
 }
 
-/** A computeUpdate function for the participant; keeps the last model version in memory. */
+/** A computeUpdate function for the participant; keeps the last training model in memory. */
 export function createUpdateComputer(o: UpdateComputerOptions): (invitation: Invitation) => Promise<Float32Array> {
   let cached: { hash: Uint8Array; prepared: PreparedTable } | undefined;
   return async (invitation) => {
     if (!cached || !sameBytes(cached.hash, invitation.modelHash)) {
-      const response = await o.fetch(`${o.baseUrl}/v1/model`);
+      const response = await o.fetch(`${o.baseUrl}/v1/shards/${invitation.shard}/model`);
       if (!response.ok) throw new Error(`model download failed: HTTP ${response.status}`);
       const bytes = new Uint8Array(await response.arrayBuffer());
       // One model for everyone in a round (Pasquini et al. 2022): train only on the version whose hash was invited.

@@ -34,6 +34,8 @@ export interface SentLogEntry {
 export interface Invitation {
   sessionId: string;
   round: number;
+  /** The shard whose training model the round trains. */
+  shard: number;
   modelVersion: number;
   modelHash: Uint8Array;
   config: RoundConfig;
@@ -106,7 +108,7 @@ export function createParticipant(o: ParticipantOptions): Participant {
       case 'invite': {
         if (active) finish({ status: 'aborted', reason: 'a new invitation arrived before the round ended' });
         lastAbort = undefined;
-        const invitation: Invitation = { sessionId: message.sessionId, round: message.round, modelVersion: message.modelVersion, modelHash: message.modelHash, config: message.config };
+        const invitation: Invitation = { sessionId: message.sessionId, round: message.round, shard: message.shard, modelVersion: message.modelVersion, modelHash: message.modelHash, config: message.config };
         const { config } = message;
         // The server chose the scale; a full cohort at ±clipNorm must not wrap mod 2^32, or the sum is garbage.
         checkNoWrap({ clipNorm: config.clipNorm, cohortSize: message.cohort.length, scale: config.scale });

@@ -1,21 +1,19 @@
-// The round coordinator: samples a cohort, runs a secure round over the device channels with stage
-// deadlines, and turns the unmasked sum into the next model version with its provenance.
+// The round coordinator: picks a shard, samples its cohort, runs a secure round over the device channels with
+// stage deadlines, and hands the unmasked sum to the end of round (server/training/finish-round.ts). Devices
+// hear that a round completed only after its model version is committed.
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { Sodium } from '../../shared/secagg/sodium';
 import type { MaskApplier } from '../../shared/secagg/masking';
-import { decodeSum } from '../../shared/secagg/fixed-point';
-import { secureSettingsFor } from '../../shared/secagg/round-settings';
 import { ProtocolError } from '../../shared/protocol/errors';
-import type { RoundConfig } from '../../shared/protocol/messages';
-import { decodeModel, encodeModel } from '../../models/serialize';
-import { clipFlagIndex, splitAggregate, updateLength } from '../../models/federated/update-vector';
-import { applyServerStep } from '../../models/federated/server-step';
-import { checkPrivacySettings, roundNoise, type PrivacySettings } from '../../shared/dp/mechanism';
-import { compose, createAccountant, epsilon as epsilonOf, wouldExceed, type Account } from '../../shared/dp/accountant';
-import { sampleDiscreteGaussianVector } from '../../shared/dp/discrete-gaussian';
+import { checkPrivacySettings, type PrivacySettings } from '../../shared/dp/mechanism';
 import { sodiumRandomBytes } from '../../shared/secagg/random';
-import type { ModelVersion } from '../store/store';
+import { checkEndOfRoundSettings, type EndOfRoundSettings } from '../../models/federated/end-of-round';
 import type { Store } from '../store/store';
+import { finishRound } from '../training/finish-round';
+import { refusal } from '../training/privacy-account';
+import { activePrivacy, roundConfig } from '../training/round-config';
+import { loadShards, type ShardView } from '../training/shard-state';
+import { shardOf } from '../training/sharding';
 import type { DeviceChannel, RoundHost, RoundMessage } from './host';
 import { createSecureRound, type Outgoing, type SecureRound } from './secure-round';
 
@@ -26,14 +24,13 @@ export interface TrainingSettings {
   graph: 'complete' | 'sparse';
   clipNorm: number;
   localEpochs: number;
-  serverLearningRate: number;
+  /** The end of round's settings (models/federated/end-of-round.ts), the benchmarks' defaults. */
+  endOfRound: EndOfRoundSettings;
   stageTimeoutMs: number;
   /** A round needs at least this many sampled devices (never fewer than the graph's threshold allows). */
   minCohort: number;
-  /** Differential privacy (default off); its account is kept per `population`. */
+  /** Differential privacy (default off); its account is kept per shard. */
   privacy?: PrivacySettings;
-  /** The training population the privacy account belongs to (one per shard). Default 'default'. */
-  population?: string;
 }
 
 /** What a finished (or refused) round reports. */
@@ -41,6 +38,9 @@ export type RoundSummary =
   | { status: 'skipped'; reason: string }
   | { status: 'aborted'; reason: string; roundId: number }
   | { status: 'completed'; roundId: number; modelVersion: number; contributors: number };
+
+/** The stages a round passes through, as the coordinator reports them (events for operators and crash tests). */
+export type RoundEvent = 'round.started' | 'round.stage' | 'round.committed' | 'round.completed' | 'round.aborted';
 
 /** Options of the coordinator. */
 export interface CoordinatorOptions {
@@ -59,7 +59,7 @@ export interface CoordinatorOptions {
 export interface Coordinator extends RoundHost {
   runRound(): Promise<RoundSummary>;
   connectedDevices(): number;
-  /** Connected devices whose owners allow training (the population a round samples from). */
+  /** Connected devices whose owners allow training (the population rounds sample from, over all shards). */
   eligibleDevices(): number;
   roundInProgress(): boolean;
 }
@@ -69,23 +69,11 @@ function checkSettings(s: TrainingSettings): void {
   if (!(s.clipNorm > 0) || !Number.isFinite(s.clipNorm)) throw new RangeError(`clipNorm must be a positive number, got ${s.clipNorm}`);
   if (!Number.isInteger(s.minCohort) || s.minCohort < 3) throw new RangeError(`minCohort must be an integer ≥ 3, got ${s.minCohort}`);
   if (!Number.isInteger(s.stageTimeoutMs) || s.stageTimeoutMs < 10) throw new RangeError(`stageTimeoutMs must be an integer ≥ 10, got ${s.stageTimeoutMs}`);
+  checkEndOfRoundSettings(s.endOfRound);
   if (s.privacy) checkPrivacySettings(s.privacy);
-  if (s.population !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(s.population)) throw new RangeError(`population must be 1–64 letters, digits, '_', '.' or '-', got ${JSON.stringify(s.population)}`);
 }
 
-/**
- * The privacy account of the lineage that ends in `latest`: every DP version carries its full history, so the
- * latest one is enough. A lineage with a round run without noise has no bounded ε: refuse to add DP rounds to it.
- */
-export function accountOf(latest: ModelVersion, population: string): Account | { refused: string } {
-  const p = latest.provenance.privacy;
-  if (!p) {
-    if (latest.provenance.round === null) return createAccountant();
-    return { refused: `model version ${latest.version} was trained without noise: its ε is unbounded, so differentially private rounds cannot be added to it (start from a fresh model)` };
-  }
-  if (p.population !== population) return { refused: `model version ${latest.version} is charged to population "${p.population}", not "${population}"` };
-  return p.history.reduce((account, setting) => compose(account, setting), createAccountant());
-}
+const b64 = (sodium: Sodium, bytes: Uint8Array) => sodium.to_base64(bytes, sodium.base64_variants.URLSAFE_NO_PADDING);
 
 /** Create the coordinator. */
 export function createCoordinator(o: CoordinatorOptions): Coordinator {
@@ -96,7 +84,9 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
   const log = o.log ?? (() => {});
   const channels = new Map<string, DeviceChannel>();
   const consent = new Map<string, boolean>();
-  let active: { round: SecureRound; finish: () => void; timer?: ReturnType<typeof setTimeout>; stage: string } | undefined;
+  let shards: ShardView[] | undefined;
+  let nextShard = 0;
+  let active: { round: SecureRound; finish: () => void; timer?: ReturnType<typeof setTimeout>; stage: string; roundId: number } | undefined;
 
   const dispatch = (out: Outgoing[]): void => {
     for (const { to, message } of out) channels.get(to)?.send(message);
@@ -107,99 +97,87 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
     } else if (active.round.stage !== active.stage || !active.timer) {
       // A new stage opened: its deadline starts now.
       active.stage = active.round.stage;
+      log('round.stage', { roundId: active.roundId, stage: active.stage });
       if (active.timer) clearTimeout(active.timer);
       active.timer = setTimeout(() => active && dispatch(active.round.expire()), settings.stageTimeoutMs);
     }
   };
 
+  const eligibleIn = (shard: number, count: number): string[] => [...channels.keys()].filter((d) => consent.get(d) && shardOf(d, count) === shard).sort();
+
   const runRound = async (): Promise<RoundSummary> => {
     if (active) return { status: 'skipped', reason: 'a round is already in progress' };
-    const latest = await store.latestModel();
-    if (!latest) return { status: 'skipped', reason: 'no model to train: store an initial model version first' };
-    const model = decodeModel(latest.data);
-    const privacy = settings.privacy && settings.privacy.mode !== 'off' ? settings.privacy : undefined;
-    const population = settings.population ?? 'default';
-    let account: Account | undefined;
+    shards ??= await loadShards(store);
+    if (shards.length === 0) return { status: 'skipped', reason: 'no model to train: the store has no shards yet' };
+    const shard = nextShard++ % shards.length;
+    const view = shards[shard]!;
+    const privacy = activePrivacy(settings.privacy);
     if (privacy) {
-      const a = accountOf(latest, population);
-      if ('refused' in a) return { status: 'skipped', reason: a.refused };
-      account = a;
-      // The accountant is told about the round before it runs, with the very q and σ the round will use.
-      if (wouldExceed(account, { samplingRate: settings.samplingRate, noiseMultiplier: privacy.noiseMultiplier }, { epsilon: privacy.epsilonBudget, delta: privacy.delta })) {
-        const spent = epsilonOf(account, privacy.delta).epsilon;
-        return { status: 'skipped', reason: `privacy budget: ε = ${spent.toFixed(3)} spent of ${privacy.epsilonBudget} at δ = ${privacy.delta}; one more round would exceed it, so training has stopped` };
-      }
+      const refused = refusal(view.account, privacy, settings.samplingRate, shard);
+      if (refused) return { status: 'skipped', reason: refused };
     }
-    const eligible = [...channels.keys()].filter((d) => consent.get(d)).sort();
+    const eligible = eligibleIn(shard, shards.length);
     // Poisson sampling with a known rate, so a privacy accountant applies (Chua et al. 2024).
     const cohort = eligible.filter(() => o.uniform01() < settings.samplingRate);
-    let secure;
+    const layout = { items: view.models.training.table.items, dim: view.models.training.table.dim };
+    let planned;
     try {
-      secure = secureSettingsFor(cohort.length, settings.graph, settings.clipNorm, privacy);
+      planned = roundConfig(cohort.length, layout, settings);
     } catch (err) {
-      return { status: 'skipped', reason: `cohort of ${cohort.length}: ${(err as Error).message}` };
+      return { status: 'skipped', reason: `shard ${shard}, cohort of ${cohort.length}: ${(err as Error).message}` };
     }
+    const { config, noise } = planned;
     // Every cohort member is an enrolled, authenticated device (the gateway admits no others).
-    if (cohort.length < Math.max(settings.minCohort, secure.threshold + 1)) {
-      return { status: 'skipped', reason: `sampled ${cohort.length} of ${eligible.length} eligible devices; a round needs at least ${Math.max(settings.minCohort, secure.threshold + 1)} distinct enrolled devices` };
-    }
-    const layout = { items: model.table.items, dim: model.table.dim };
-    const noise = privacy ? roundNoise(privacy, { clipNorm: settings.clipNorm, scale: secure.scale, dimension: updateLength(layout), threshold: secure.threshold }) : undefined;
-    const config: RoundConfig = { ...secure, vectorLength: updateLength(layout), clipFlagIndex: clipFlagIndex(layout), clipNorm: settings.clipNorm, localEpochs: settings.localEpochs, localLearningRate: 1, deviceNoiseStd: noise?.deviceSigma ?? 0, stageTimeoutMs: settings.stageTimeoutMs };
-    const sessionId = sodium.to_base64(sodium.randombytes_buf(16), sodium.base64_variants.URLSAFE_NO_PADDING);
+    const needed = Math.max(settings.minCohort, config.threshold + 1);
+    if (cohort.length < needed) return { status: 'skipped', reason: `shard ${shard}: sampled ${cohort.length} of ${eligible.length} eligible devices; a round needs at least ${needed} distinct enrolled devices` };
+    const latest = await store.latestModelInfo();
+    const sessionId = b64(sodium, sodium.randombytes_buf(16));
     const startedAt = now();
-    const record = await store.roundStarted({ sessionId, round: 1, cohortSize: cohort.length, startedAt });
-    const round = createSecureRound({ sodium, binding: { sessionId, round: 1, modelHash: sodium.from_hex(latest.sha256) }, modelVersion: latest.version, config, cohort, ...(o.applyMasks && { applyMasks: o.applyMasks }) });
-    log('round.started', { roundId: record.id, cohort: cohort.length, threshold: config.threshold, graph: config.graph.kind });
+    const record = await store.roundStarted({ shard, sessionId, round: 1, cohortSize: cohort.length, startedAt });
+    const round = createSecureRound({ sodium, binding: { sessionId, round: 1, modelHash: sha256(view.trainingFile) }, shard, modelVersion: latest?.version ?? 0, config, cohort, ...(o.applyMasks && { applyMasks: o.applyMasks }) });
+    log('round.started', { roundId: record.id, shard, cohort: cohort.length, threshold: config.threshold, graph: config.graph.kind });
     const done = new Promise<void>((resolve) => {
-      active = { round, finish: resolve, stage: round.stage };
+      active = { round, finish: resolve, stage: round.stage, roundId: record.id };
     });
     dispatch(round.start());
     await done;
-    active = undefined;
     const outcome = round.outcome!;
-    if (outcome.status === 'aborted') {
-      await store.roundEnded(record.id, { status: 'aborted', reason: outcome.reason, survivors: 0, endedAt: now() });
-      log('round.aborted', { roundId: record.id, reason: outcome.reason });
-      return { status: 'aborted', reason: outcome.reason, roundId: record.id };
+    try {
+      if (outcome.status === 'aborted') {
+        await store.roundAborted(record.id, { reason: outcome.reason, survivors: 0, endedAt: now() });
+        log('round.aborted', { roundId: record.id, shard, reason: outcome.reason });
+        return { status: 'aborted', reason: outcome.reason, roundId: record.id };
+      }
+      let finished;
+      try {
+        finished = await finishRound({
+          store,
+          shards,
+          shard,
+          round: { roundId: record.id, startedAt, cohortSize: cohort.length, contributors: outcome.contributors.length, bytesIn: outcome.bytesIn, bytesOut: outcome.bytesOut, sum: outcome.sum, config, noise, samplingRate: settings.samplingRate, population: eligible.length },
+          privacy,
+          settings: settings.endOfRound,
+          randomBytes,
+          now,
+        });
+      } catch (err) {
+        // Nothing was acknowledged: tell the cohort the round failed, record it if the store still can, and report.
+        const reason = 'the server could not store the round';
+        dispatch(round.announce({ status: 'aborted', reason }));
+        shards = undefined; // re-read what is durable before the next round
+        await store.roundAborted(record.id, { reason, survivors: 0, endedAt: now() }).catch(() => {});
+        log('round.aborted', { roundId: record.id, shard, reason });
+        throw err;
+      }
+      shards[shard] = finished.view;
+      log('round.committed', { roundId: record.id, shard, modelVersion: finished.version.version, sha256: finished.version.sha256.slice(0, 12) });
+      // Durable now (the commit returned after its fsync): only now may devices hear that the round completed.
+      dispatch(round.announce({ status: 'completed', modelVersion: finished.version.version }));
+      log('round.completed', { roundId: record.id, shard, modelVersion: finished.version.version, contributors: outcome.contributors.length });
+      return { status: 'completed', roundId: record.id, modelVersion: finished.version.version, contributors: outcome.contributors.length };
+    } finally {
+      active = undefined;
     }
-    if (noise && noise.serverSigma > 0) {
-      // Central DP: integer noise from the CSPRNG, added in the fixed-point domain before anything is decoded.
-      const z = sampleDiscreteGaussianVector(outcome.sum.length, noise.serverSigma, randomBytes);
-      for (let n = 0; n < z.length; n++) outcome.sum[n] = (outcome.sum[n]! + z[n]!) >>> 0;
-    }
-    const sum = splitAggregate(decodeSum(outcome.sum, config.scale), layout);
-    // With noise, the count in the sum is noisy too: divide by the expected cohort q·N instead (the
-    // fixed-denominator estimator of DP-FedAvg, McMahan et al. 2018), N being the eligible population.
-    if (privacy) sum.count = Math.max(1, settings.samplingRate * eligible.length);
-    const populationSize = Math.max(cohort.length, Math.round(cohort.length / settings.samplingRate), eligible.length);
-    const next = applyServerStep(model, sum, { serverLearningRate: settings.serverLearningRate, biasLearningRate: 1, localLearningRate: 1, lambda: model.params.lambda, population: populationSize, deltaNoiseStd: noise ? noise.sumSigma / config.scale : 0 });
-    const spent = privacy && account ? compose(account, { samplingRate: settings.samplingRate, noiseMultiplier: privacy.noiseMultiplier, steps: 1 }) : undefined;
-    const data = encodeModel(next);
-    const version = latest.version + 1;
-    await store.putModelVersion({
-      version,
-      createdAt: now(),
-      data,
-      provenance: {
-        round: record.id,
-        cohortSize: cohort.length,
-        survivors: outcome.contributors.length,
-        clipNorm: settings.clipNorm,
-        valuesClipped: Math.max(0, Math.round(sum.clipped)), // clipped updates, counted by the secure sum
-        bytesIn: outcome.bytesIn,
-        bytesOut: outcome.bytesOut,
-        durationMs: now() - startedAt,
-        epsilon: spent && privacy ? epsilonOf(spent, privacy.delta).epsilon : null,
-        privacy:
-          spent && privacy
-            ? { population, mode: privacy.mode as 'central' | 'distributed', samplingRate: settings.samplingRate, noiseMultiplier: privacy.noiseMultiplier, delta: privacy.delta, history: spent.history.map((h) => ({ ...h })) }
-            : null,
-      },
-    });
-    await store.roundEnded(record.id, { status: 'completed', reason: null, survivors: outcome.contributors.length, endedAt: now() });
-    log('round.completed', { roundId: record.id, modelVersion: version, contributors: outcome.contributors.length, sha256: Buffer.from(sha256(data)).toString('hex').slice(0, 12) });
-    return { status: 'completed', roundId: record.id, modelVersion: version, contributors: outcome.contributors.length };
   };
 
   return {
@@ -221,7 +199,7 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
     },
     disconnected(deviceId) {
       channels.delete(deviceId);
-      if (active) dispatch(active.round.drop(deviceId));
+      if (active && active.round.stage !== 'done') dispatch(active.round.drop(deviceId));
     },
     runRound,
     connectedDevices: () => channels.size,

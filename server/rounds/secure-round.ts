@@ -41,6 +41,8 @@ export type RoundOutcome =
 export interface SecureRoundOptions {
   sodium: Sodium;
   binding: RoundBinding;
+  /** The shard the round trains (devices fetch its training model). */
+  shard: number;
   modelVersion: number;
   config: RoundConfig;
   cohort: readonly string[];
@@ -60,6 +62,11 @@ export interface SecureRound {
   expire(): Outgoing[];
   /** A device disconnected: it will not answer any more stages. */
   drop(deviceId: string): Outgoing[];
+  /**
+   * Tell the cohort how a completed round ended, once its model version is durable (or that it failed to be
+   * stored, which aborts it). Only after the sum is in; only once.
+   */
+  announce(result: { status: 'completed'; modelVersion: number } | { status: 'aborted'; reason: string }): Outgoing[];
 }
 
 /** A set of device ids as the round consults it: membership and iteration. */
@@ -85,6 +92,7 @@ export function createSecureRound(o: SecureRoundOptions): SecureRound {
   const t = config.threshold;
   let stage: SecureStage = 'advertise';
   let outcome: RoundOutcome | undefined;
+  let announced = false;
   let bytesIn = 0;
   let bytesOut = 0;
   const cohort = new Set(o.cohort);
@@ -227,8 +235,8 @@ export function createSecureRound(o: SecureRoundOptions): SecureRound {
         }
         stage = 'done';
         outcome = { status: 'completed', sum, contributors: lists!.survivors, bytesIn, bytesOut };
-        const message: ServerWireMessage = { type: 'result', ...ref, status: 'completed', modelVersion: o.modelVersion + 1 };
-        return [...cohort].filter((d) => !gone.has(d)).map((d) => send(d, message));
+        // Nobody is told yet: the coordinator announces the result once the new model version is durable.
+        return [];
       }
       default:
         return [];
@@ -336,7 +344,7 @@ export function createSecureRound(o: SecureRoundOptions): SecureRound {
       return outcome;
     },
     start() {
-      const message: ServerWireMessage = { type: 'invite', ...ref, modelVersion: o.modelVersion, modelHash: b64(sodium, binding.modelHash), config, cohort: sortedCohort };
+      const message: ServerWireMessage = { type: 'invite', ...ref, shard: o.shard, modelVersion: o.modelVersion, modelHash: b64(sodium, binding.modelHash), config, cohort: sortedCohort };
       return [...cohort].map((d) => send(d, message));
     },
     receive(deviceId, message, bytes) {
@@ -352,6 +360,12 @@ export function createSecureRound(o: SecureRoundOptions): SecureRound {
       if (!cohort.has(deviceId) || stage === 'done') return [];
       gone.add(deviceId);
       return maybeAdvance();
+    },
+    announce(result) {
+      if (outcome?.status !== 'completed' || announced) throw new Error('announce() is for a completed round, once');
+      announced = true;
+      const message: ServerWireMessage = result.status === 'completed' ? { type: 'result', ...ref, status: 'completed', modelVersion: result.modelVersion } : { type: 'result', ...ref, status: 'aborted', reason: result.reason };
+      return [...cohort].filter((d) => !gone.has(d)).map((d) => send(d, message));
     },
   };
 }

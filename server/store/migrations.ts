@@ -54,6 +54,49 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    sql: `
+      -- Training per shard (SISA). A model version is now the served bundle of every shard's table; the
+      -- single-table versions of schema 1 stay, unchanged, in legacy_model_versions (new numbers continue after them).
+      ALTER TABLE model_versions RENAME TO legacy_model_versions;
+
+      CREATE TABLE shards (
+        shard   INTEGER PRIMARY KEY CHECK (shard >= 0),
+        lineage INTEGER NOT NULL CHECK (lineage >= 0),
+        -- Every DP setting charged to the shard: only ever appended to, never refunded by a rollback.
+        account TEXT NOT NULL CHECK (json_valid(account))
+      ) STRICT;
+
+      CREATE TABLE checkpoints (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        shard           INTEGER NOT NULL REFERENCES shards(shard),
+        lineage         INTEGER NOT NULL CHECK (lineage >= 0),
+        step            INTEGER NOT NULL CHECK (step >= 0),
+        created_at      INTEGER NOT NULL,
+        round_id        INTEGER REFERENCES rounds(id),
+        training        BLOB NOT NULL,
+        training_sha256 TEXT NOT NULL CHECK (length(training_sha256) = 64),
+        served          BLOB NOT NULL,
+        iterates        INTEGER NOT NULL CHECK (iterates >= 0),
+        UNIQUE (shard, lineage, step)
+      ) STRICT;
+
+      ALTER TABLE rounds ADD COLUMN shard INTEGER NOT NULL DEFAULT 0 CHECK (shard >= 0);
+
+      CREATE TABLE model_versions (
+        version     INTEGER PRIMARY KEY CHECK (version >= 1),
+        created_at  INTEGER NOT NULL,
+        sha256      TEXT NOT NULL CHECK (length(sha256) = 64),
+        size_bytes  INTEGER NOT NULL CHECK (size_bytes > 0),
+        model       BLOB NOT NULL CHECK (length(model) = size_bytes),
+        round_id    INTEGER REFERENCES rounds(id),
+        -- The checkpoint ids, by shard, whose served tables the file bundles.
+        composition TEXT NOT NULL CHECK (json_valid(composition)),
+        provenance  TEXT NOT NULL CHECK (json_valid(provenance))
+      ) STRICT;
+    `,
+  },
 ];
 
 /** Apply every migration above the database's user_version, all in one transaction. */

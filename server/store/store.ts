@@ -1,8 +1,14 @@
-// The server's persistent state behind one interface: devices, model versions, rounds and the server's own key.
+// The server's persistent state behind one interface: devices, shards with their checkpoints, rounds, the
+// served model versions and the server's own key.
 //
-// The interface is asynchronous although both implementations today are synchronous underneath: the
-// design lets the same contract run on a database server later, and a Promise costs nothing here.
-// Every implementation must pass test/server/store/store.conformance.ts.
+// Training happens per shard (SISA): each shard has a lineage of checkpoints (its training table, its served
+// average and the round that made them) and a privacy account that only ever grows. A model version is what
+// people are served: one served table per shard, bundled in one file; its number is assigned here and only
+// here, in the same transaction that stores the checkpoint and closes the round, so a round is durable before
+// anyone is told it completed.
+//
+// The interface is asynchronous although both implementations today are synchronous underneath, so the same
+// contract runs on a database server. Every implementation must pass test/server/store/store.conformance.ts.
 import { z } from 'zod';
 
 /** A registered device. `deviceId` is the base64url Ed25519 public key; times are epoch milliseconds. */
@@ -14,36 +20,60 @@ export interface DeviceRecord {
   consentTraining: boolean;
 }
 
-/** How a model version came to be: which round, how many devices, what was clipped, what it cost. */
+/** One DP setting the accountant composes (consecutive equal settings merged). */
+export const privacyStepSchema = z.strictObject({
+  samplingRate: z.number().gt(0).lte(1),
+  noiseMultiplier: z.number().positive().finite(),
+  steps: z.number().int().positive(),
+});
+
+/** A shard's privacy account: every round charged, never refunded (a rollback keeps it). */
+export const privacyAccountSchema = z.strictObject({
+  /** Every DP setting the shard has run. */
+  history: z.array(privacyStepSchema).max(10_000),
+  /** A round ran without noise: the shard's ε is unbounded from then on. */
+  unbounded: z.boolean(),
+});
+export type PrivacyAccount = z.infer<typeof privacyAccountSchema>;
+
+/** A round's DP setting as recorded with the version it made. */
+const roundPrivacySchema = z.strictObject({
+  mode: z.enum(['central', 'distributed']),
+  samplingRate: z.number().gt(0).lte(1),
+  noiseMultiplier: z.number().positive().finite(),
+  delta: z.number().gt(0).lt(1),
+});
+
+/** Where each shard stood at a model version: its checkpoint and its ε so far. */
+const shardStateSchema = z.strictObject({
+  shard: z.number().int().nonnegative(),
+  lineage: z.number().int().nonnegative(),
+  step: z.number().int().nonnegative(),
+  /** ε spent by the shard at the accountant's δ, or null when it has no DP guarantee. */
+  epsilon: z.number().nonnegative().finite().nullable(),
+});
+
+/** How a model version came to be: what changed, which round, how many devices, what it cost. */
 export const modelProvenanceSchema = z.strictObject({
-  /** The store's round id (rounds.id) that produced it, or null (an initial or imported model). */
+  cause: z.enum(['initial', 'round', 'rollback']),
+  /** The shard that changed (null for the initial version). */
+  shard: z.number().int().nonnegative().nullable(),
+  /** The store's round id (rounds.id) that produced it, or null. */
   round: z.number().int().min(1).nullable(),
   cohortSize: z.number().int().nonnegative(),
   survivors: z.number().int().nonnegative(),
   clipNorm: z.number().nonnegative().finite(),
+  /** Updates that were clipped, counted through the secure sum. */
   valuesClipped: z.number().int().nonnegative(),
   bytesIn: z.number().int().nonnegative(),
   bytesOut: z.number().int().nonnegative(),
   durationMs: z.number().nonnegative().finite(),
-  /** ε spent so far at the accountant's δ, or null when the model has no DP guarantee. */
+  /** The largest ε over the shards (the weakest guarantee), or null when some shard has none. */
   epsilon: z.number().nonnegative().finite().nullable(),
-  /** The DP setting of the round that made this version (absent or null: no noise), what the accountant composes. */
-  privacy: z
-    .strictObject({
-      /** The training population whose account this round is charged to (one per shard). */
-      population: z.string().min(1).max(64),
-      mode: z.enum(['central', 'distributed']),
-      samplingRate: z.number().gt(0).lte(1),
-      noiseMultiplier: z.number().positive().finite(),
-      delta: z.number().gt(0).lt(1),
-      /** Every DP setting this version's lineage has run, consecutive equal settings merged: the account in full. */
-      history: z
-        .array(z.strictObject({ samplingRate: z.number().gt(0).lte(1), noiseMultiplier: z.number().positive().finite(), steps: z.number().int().positive() }))
-        .min(1)
-        .max(10_000),
-    })
-    .nullable()
-    .optional(),
+  /** The DP setting of the round that made this version (null: no noise, or no round). */
+  privacy: roundPrivacySchema.nullable(),
+  /** Every shard's state at this version. */
+  shards: z.array(shardStateSchema).min(1).max(256),
 });
 export type ModelProvenance = z.infer<typeof modelProvenanceSchema>;
 
@@ -51,23 +81,82 @@ export type ModelProvenance = z.infer<typeof modelProvenanceSchema>;
 export interface ModelVersionInfo {
   version: number;
   createdAt: number;
-  /** SHA-256 of the whole model file, lower-case hex (computed by the store, never taken from the caller). */
+  /** SHA-256 of the whole served file, lower-case hex (computed by the store, never taken from the caller). */
   sha256: string;
   sizeBytes: number;
   provenance: ModelProvenance;
 }
 
-/** A model version with its file. */
+/** A model version with its served file. */
 export interface ModelVersion extends ModelVersionInfo {
   data: Uint8Array;
 }
 
-/** What a caller supplies to store a new model version. */
-export interface NewModelVersion {
-  /** Must be greater than every stored version. */
-  version: number;
+/** A shard's training state at one step of one lineage. */
+export interface CheckpointInfo {
+  id: number;
+  shard: number;
+  /** Increases when the shard rolls back: a new lineage never reuses an old one's (lineage, step). */
+  lineage: number;
+  /** Rounds completed in this lineage since the shard's start. */
+  step: number;
   createdAt: number;
-  data: Uint8Array;
+  /** The round that made it (null for a shard's first checkpoint). */
+  round: number | null;
+  /** SHA-256 of the training file (what an invitation names and devices check). */
+  trainingSha256: string;
+  /** Training iterates averaged into the served table. */
+  iterates: number;
+}
+
+/** A checkpoint with its files. */
+export interface Checkpoint extends CheckpointInfo {
+  /** The item table devices train on (a model file). */
+  training: Uint8Array;
+  /** The served (averaged) table of this shard (a model file). */
+  served: Uint8Array;
+}
+
+/** A shard as the coordinator sees it. */
+export interface ShardRecord {
+  shard: number;
+  lineage: number;
+  account: PrivacyAccount;
+}
+
+/** A shard's first checkpoint. */
+export interface ShardInit {
+  training: Uint8Array;
+  served: Uint8Array;
+}
+
+/** The first state of a store: every shard's first checkpoint and the first model version built from them. */
+export interface Initialisation {
+  shards: ShardInit[];
+  /** The served file bundling every shard's served table. */
+  model: Uint8Array;
+  createdAt: number;
+  provenance: ModelProvenance;
+}
+
+/** Everything a completed round changes, written in one transaction. */
+export interface RoundCommit {
+  roundId: number;
+  endedAt: number;
+  survivors: number;
+  shard: number;
+  /** The lineage and step the round trained from; the new checkpoint is step + 1 of that lineage. */
+  lineage: number;
+  fromStep: number;
+  training: Uint8Array;
+  served: Uint8Array;
+  iterates: number;
+  /** The shard's account including this round. */
+  account: PrivacyAccount;
+  /** The served file of the new model version. */
+  model: Uint8Array;
+  /** The checkpoint ids of the other shards the served file was built from (this shard's entry is ignored). */
+  basis: number[];
   provenance: ModelProvenance;
 }
 
@@ -77,6 +166,7 @@ export type RoundStatus = 'started' | 'completed' | 'aborted';
 export interface RoundRecord {
   /** Store-assigned id, increasing. */
   id: number;
+  shard: number;
   sessionId: string;
   /** The protocol's round number within the session. */
   round: number;
@@ -90,16 +180,16 @@ export interface RoundRecord {
 
 /** A round that is opening. */
 export interface NewRound {
+  shard: number;
   sessionId: string;
   round: number;
   cohortSize: number;
   startedAt: number;
 }
 
-/** How a round ended. */
-export interface RoundEnd {
-  status: 'completed' | 'aborted';
-  reason: string | null;
+/** How an aborted round ended (a completed one ends in commitRound). */
+export interface RoundAbort {
+  reason: string;
   survivors: number;
   endedAt: number;
 }
@@ -122,17 +212,35 @@ export interface Store {
   /** Every device, oldest registration first. Contains device ids: for the coordinator, never for HTTP. */
   listDevices(): Promise<DeviceRecord[]>;
 
-  /** Store a model version and its bytes atomically. A version not above the latest: 'store.conflict'. */
-  putModelVersion(model: NewModelVersion): Promise<ModelVersionInfo>;
+  /**
+   * Create the shards and model version 1, once. A store that already has shards is left alone and its latest
+   * version returned (`created` false); a different number of shards is 'store.conflict'.
+   */
+  initialise(init: Initialisation): Promise<{ version: ModelVersionInfo; created: boolean }>;
+  /** The shards, in order (empty before initialise). */
+  listShards(): Promise<ShardRecord[]>;
+  /** The shard's latest checkpoint in its current lineage. Unknown shard: 'store.not_found'. */
+  currentCheckpoint(shard: number): Promise<Checkpoint>;
+  /**
+   * Close a completed round: store the shard's next checkpoint and account, and publish the next model version
+   * (its number assigned here). 'store.conflict' when the shard has moved on since the round started (another
+   * lineage or step), when a basis checkpoint is no longer its shard's latest, or when the round already ended.
+   */
+  commitRound(commit: RoundCommit): Promise<{ version: ModelVersionInfo; checkpoint: CheckpointInfo }>;
+
   latestModel(): Promise<ModelVersion | undefined>;
+  /** The latest version without its file (cheap: for caches that only need to know whether it changed). */
+  latestModelInfo(): Promise<ModelVersionInfo | undefined>;
   getModel(version: number): Promise<ModelVersion | undefined>;
   /** Newest first. */
   listModelVersions(limit: number): Promise<ModelVersionInfo[]>;
 
-  /** Open a round. A (sessionId, round) seen before: 'store.conflict'. */
+  /** Open a round. A (sessionId, round) seen before: 'store.conflict'; an unknown shard: 'store.not_found'. */
   roundStarted(round: NewRound): Promise<RoundRecord>;
-  /** Close a round. Unknown id: 'store.not_found'; already ended: 'store.conflict'. */
-  roundEnded(id: number, end: RoundEnd): Promise<RoundRecord>;
+  /** Close a round that aborted. Unknown id: 'store.not_found'; already ended: 'store.conflict'. */
+  roundAborted(id: number, end: RoundAbort): Promise<RoundRecord>;
+  /** Abort every round still open (at start-up: a round cannot outlive the process that ran it); returns how many. */
+  abortOpenRounds(reason: string, at: number): Promise<number>;
   /** Newest first. */
   listRounds(limit: number): Promise<RoundRecord[]>;
 

@@ -1,10 +1,12 @@
 // Argument checks shared by every Store implementation, so they refuse the same inputs with the same codes.
 import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import { MAX_SHARDS } from '../../models/served-file';
 import { devicePublicKey } from '../device-id';
 import { StoreError } from './errors';
-import { modelProvenanceSchema, type ModelProvenance, type NewModelVersion, type NewRound, type RoundEnd, type ServerIdentity } from './store';
+import { modelProvenanceSchema, privacyAccountSchema, type Initialisation, type ModelProvenance, type NewRound, type PrivacyAccount, type RoundAbort, type RoundCommit, type ServerIdentity } from './store';
 
-/** Lower-case hex SHA-256 of a model file. */
+/** Lower-case hex SHA-256 of a file. */
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
@@ -23,26 +25,71 @@ function checkCount(value: number, name: string, min = 0): void {
   if (!Number.isSafeInteger(value) || value < min) throw new StoreError('store.invalid', `${name} must be an integer ≥ ${min}, got ${value}`);
 }
 
+function checkBytes(value: Uint8Array, name: string): void {
+  if (!(value instanceof Uint8Array) || value.length === 0) throw new StoreError('store.invalid', `${name} must be a non-empty Uint8Array`);
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new StoreError('store.invalid', `${name}${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
 /** Refuse a listing limit outside 1..10 000. */
 export function checkLimit(limit: number): void {
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) throw new StoreError('store.invalid', `limit must be an integer in 1..10000, got ${limit}`);
 }
 
-/** Check a new model version; returns the provenance as parsed (unknown fields refused). */
-export function checkNewModel(model: NewModelVersion): ModelProvenance {
-  checkCount(model.version, 'version');
-  checkTime(model.createdAt, 'createdAt');
-  if (!(model.data instanceof Uint8Array) || model.data.length === 0) throw new StoreError('store.invalid', 'data must be a non-empty Uint8Array');
-  const parsed = modelProvenanceSchema.safeParse(model.provenance);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new StoreError('store.invalid', `provenance.${issue.path.join('.')}: ${issue.message}`);
-  }
-  return parsed.data;
+/** Refuse a shard number outside 0..MAX_SHARDS − 1. */
+export function checkShard(shard: number): void {
+  if (!Number.isSafeInteger(shard) || shard < 0 || shard >= MAX_SHARDS) throw new StoreError('store.invalid', `shard must be an integer in 0..${MAX_SHARDS - 1}, got ${shard}`);
+}
+
+/** Check a model version's provenance; returns it as parsed (unknown fields refused). */
+export function checkProvenance(provenance: ModelProvenance): ModelProvenance {
+  return parse(modelProvenanceSchema, provenance, 'provenance');
+}
+
+/** Check a privacy account. */
+export function checkAccount(account: PrivacyAccount): PrivacyAccount {
+  return parse(privacyAccountSchema, account, 'account');
+}
+
+/** Check a store's initialisation; returns the provenance as parsed. */
+export function checkInitialisation(init: Initialisation): ModelProvenance {
+  if (!Array.isArray(init.shards) || init.shards.length < 1 || init.shards.length > MAX_SHARDS) throw new StoreError('store.invalid', `shards must list 1..${MAX_SHARDS} shards`);
+  init.shards.forEach((s, n) => {
+    checkBytes(s.training, `shards[${n}].training`);
+    checkBytes(s.served, `shards[${n}].served`);
+  });
+  checkBytes(init.model, 'model');
+  checkTime(init.createdAt, 'createdAt');
+  return checkProvenance(init.provenance);
+}
+
+/** Check a round commit's arguments (the store checks it against its state); returns the parsed provenance and account. */
+export function checkRoundCommit(c: RoundCommit): { provenance: ModelProvenance; account: PrivacyAccount } {
+  checkCount(c.roundId, 'roundId', 1);
+  checkTime(c.endedAt, 'endedAt');
+  checkCount(c.survivors, 'survivors');
+  checkShard(c.shard);
+  checkCount(c.lineage, 'lineage');
+  checkCount(c.fromStep, 'fromStep');
+  checkCount(c.iterates, 'iterates');
+  checkBytes(c.training, 'training');
+  checkBytes(c.served, 'served');
+  checkBytes(c.model, 'model');
+  if (!Array.isArray(c.basis)) throw new StoreError('store.invalid', 'basis must be an array of checkpoint ids');
+  c.basis.forEach((id, n) => checkCount(id, `basis[${n}]`));
+  return { provenance: checkProvenance(c.provenance), account: checkAccount(c.account) };
 }
 
 /** Check a round that is opening. */
 export function checkNewRound(round: NewRound): void {
+  checkShard(round.shard);
   if (typeof round.sessionId !== 'string' || round.sessionId.length === 0 || round.sessionId.length > 64) {
     throw new StoreError('store.invalid', 'sessionId must be a string of 1..64 characters');
   }
@@ -51,10 +98,14 @@ export function checkNewRound(round: NewRound): void {
   checkTime(round.startedAt, 'startedAt');
 }
 
-/** Check how a round ended. */
-export function checkRoundEnd(end: RoundEnd): void {
-  if (end.status !== 'completed' && end.status !== 'aborted') throw new StoreError('store.invalid', `status must be 'completed' or 'aborted', got ${String(end.status)}`);
-  if (end.reason !== null && (typeof end.reason !== 'string' || end.reason.length > 500)) throw new StoreError('store.invalid', 'reason must be null or at most 500 characters');
+/** Check a reason shown to operators: a string of 1..500 characters. */
+export function checkReason(reason: string): void {
+  if (typeof reason !== 'string' || reason.length === 0 || reason.length > 500) throw new StoreError('store.invalid', 'reason must be 1..500 characters');
+}
+
+/** Check how a round aborted. */
+export function checkRoundAbort(end: RoundAbort): void {
+  checkReason(end.reason);
   checkCount(end.survivors, 'survivors');
   checkTime(end.endedAt, 'endedAt');
 }

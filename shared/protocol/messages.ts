@@ -9,6 +9,8 @@ import { bytesBetween, bytesOfLength } from './encoding';
 export const PROTOCOL_VERSION = 1;
 /** Largest cohort a round may have (bounds every list in a message). */
 export const MAX_COHORT = 10_000;
+/** Shards are numbered 0..MAX_SHARD_INDEX (models/served-file.ts bundles at most 256). */
+export const MAX_SHARD_INDEX = 255;
 /** Largest ciphertext of one share bundle (two Shamir shares + ids, sealed): generous upper bound. */
 export const MAX_SHARE_CIPHERTEXT_BYTES = 1024;
 
@@ -85,8 +87,11 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('challenge'), v: z.literal(PROTOCOL_VERSION), nonce: key32, serverKey: key32 }),
   z.strictObject({ type: z.literal('welcome'), deviceId: deviceIdSchema, registered: z.boolean() }),
   z.strictObject({ type: z.literal('refused'), code: z.string().max(64), message: z.string().max(2000), path: z.array(z.union([z.string(), z.number()])).max(32).optional() }),
-  /** A round opens for this device: the model version to train on (its hash is bound into signatures). */
-  z.strictObject({ type: z.literal('invite'), ...roundRef, modelVersion: z.number().int().min(0), modelHash: key32, config: roundConfigSchema, cohort: deviceList }),
+  /**
+   * A round opens for this device: the shard it trains, whose training model (GET /v1/shards/:shard/model) must
+   * hash to modelHash (bound into signatures); modelVersion is the served version at the invitation.
+   */
+  z.strictObject({ type: z.literal('invite'), ...roundRef, shard: z.number().int().min(0).max(MAX_SHARD_INDEX), modelVersion: z.number().int().min(0), modelHash: key32, config: roundConfigSchema, cohort: deviceList }),
   /** Stage 1: the advertised keys of the cohort (the neighbour graph is derived from them, not chosen by the server). */
   z.strictObject({ type: z.literal('keys'), ...roundRef, devices: z.array(keyEntry).max(MAX_COHORT) }),
   /** Stage 2: the share bundles other devices sealed for this one. */

@@ -1,8 +1,8 @@
 // One conformance suite, run against the plain-sum and the secure aggregator: same inputs, same sum (disco's oracle test).
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createPlainAggregator } from '../../server/aggregation/plain-aggregator';
-import type { Aggregator, AggregationInput, DropStage } from '../../server/aggregation/aggregator';
+import { createPlainAggregator } from '../../bench/simulation/plain-aggregator';
+import type { Aggregator, AggregationInput, DropStage } from '../../bench/simulation/aggregator';
 import { runInMemoryRound } from '../../bench/simulation/in-memory-round';
 import type { Sodium } from '../../shared/secagg/sodium';
 import { fixedInputParticipants, identities, readySodium, roundOptions } from './harness';

@@ -40,6 +40,7 @@ export function roundOptions(sodium: Sodium, cohort: string[], config: Partial<R
   return {
     sodium,
     binding: { sessionId: sodium.to_base64(sodium.crypto_generichash(16, `session-${round}-${cohort.join()}`, null), sodium.base64_variants.URLSAFE_NO_PADDING), round, modelHash: sodium.crypto_generichash(32, 'model', null) },
+    shard: 0,
     modelVersion: 0,
     cohort,
     config: {

@@ -9,6 +9,8 @@ import _sodium from 'libsodium-wrappers';
 import { initBackend } from '../../models/backend';
 import { createServer, type RunningServer } from '../../server/server';
 import { SqliteStore } from '../../server/store/sqlite-store';
+import { initialiseWith } from '../../server/training/initial-model';
+import { END_OF_ROUND_DEFAULTS } from '../../models/federated/end-of-round';
 import { createCoordinator, type Coordinator } from '../../server/rounds/coordinator';
 import { createParticipant, type Participant } from '../../client/rounds/participant';
 import { connectDevice, type DeviceConnection, type SocketLike } from '../../client/rounds/connection';
@@ -19,7 +21,6 @@ import type { Sodium } from '../../shared/secagg/sodium';
 import { authPayload } from '../../shared/protocol/auth';
 import { encodeMaskedFrame } from '../../shared/protocol/binary-frame';
 import type { ServerMessage } from '../../shared/protocol/messages';
-import { encodeModel } from '../../models/serialize';
 import { initialTable } from '../../models/mf/model';
 import { buildHistories } from '../../models/mf/histories';
 import { generateSynthetic } from '../../bench/datasets';
@@ -89,17 +90,12 @@ beforeAll(async () => {
   sodium = _sodium;
   const dir = await mkdtemp(path.join(tmpdir(), 'confidant-hostile-'));
   store = await SqliteStore.open(path.join(dir, 'state.db'));
-  await store.putModelVersion({
-    version: 1,
-    createdAt: Date.now(),
-    data: encodeModel({ params: { kind: 'implicit', lambda: 5, alpha: 5, valueScale: 5 }, table: initialTable(30, 3, 0.1, createRng(1).normal) }),
-    provenance: { round: null, cohortSize: 0, survivors: 0, clipNorm: 0, valuesClipped: 0, bytesIn: 0, bytesOut: 0, durationMs: 0, epsilon: null },
-  });
+  await initialiseWith(store, [{ params: { kind: 'implicit', lambda: 5, alpha: 5, valueScale: 5 }, table: initialTable(30, 3, 0.1, createRng(1).normal) }], Date.now());
   coordinator = createCoordinator({
     store,
     sodium,
     uniform01: sodiumUniform01(sodium),
-    settings: { samplingRate: 1, graph: 'complete', clipNorm: 100, localEpochs: 1, serverLearningRate: 0.5, stageTimeoutMs: 10_000, minCohort: 3 },
+    settings: { samplingRate: 1, graph: 'complete', clipNorm: 100, localEpochs: 1, endOfRound: END_OF_ROUND_DEFAULTS, stageTimeoutMs: 10_000, minCohort: 3 },
     log: () => waiters.splice(0).forEach((w) => w()),
   });
   // Refusals must not close the hostile connections before every case has run.

@@ -10,7 +10,8 @@ import { initBackend } from '../../models/backend';
 import { createServer, type RunningServer } from '../../server/server';
 import { SqliteStore } from '../../server/store/sqlite-store';
 import { createCoordinator, type Coordinator, type TrainingSettings } from '../../server/rounds/coordinator';
-import { ensureInitialModel } from '../../server/rounds/initial-model';
+import { ensureInitialModel } from '../../server/training/initial-model';
+import { END_OF_ROUND_DEFAULTS } from '../../models/federated/end-of-round';
 import type { SentLogEntry } from '../../client/rounds/participant';
 import { sodiumUniform01 } from '../../shared/secagg/random';
 import type { Sodium } from '../../shared/secagg/sodium';
@@ -35,12 +36,12 @@ interface Deployment {
 async function deploy(settings: Partial<TrainingSettings>): Promise<Deployment> {
   const dir = await mkdtemp(path.join(tmpdir(), 'confidant-dp-'));
   const store = SqliteStore.open(path.join(dir, 'state.db'));
-  await ensureInitialModel(store, { items: 30, dim: 4, now: Date.now });
+  await ensureInitialModel(store, { items: 30, dim: 4, shards: 1, now: Date.now });
   const coordinator = createCoordinator({
     store,
     sodium,
     uniform01: sodiumUniform01(sodium),
-    settings: { samplingRate: 1, graph: 'complete', clipNorm: 50, localEpochs: 1, serverLearningRate: 0.5, stageTimeoutMs: 5_000, minCohort: 3, ...settings },
+    settings: { samplingRate: 1, graph: 'complete', clipNorm: 50, localEpochs: 1, endOfRound: END_OF_ROUND_DEFAULTS, stageTimeoutMs: 5_000, minCohort: 3, ...settings },
   });
   const server = await createServer({ store, host: coordinator, port: 0, sodium });
   const logs: SentLogEntry[] = [];
@@ -82,11 +83,13 @@ describe('central DP rounds', () => {
       expect(await d.coordinator.runRound()).toMatchObject({ status: 'completed', contributors: DEVICES });
       const latest = (await d.store.latestModel())!;
       expect(latest.provenance.epsilon).toBeCloseTo(eps(r), 10);
-      expect(latest.provenance.privacy).toMatchObject({ population: 'default', mode: 'central', samplingRate: 1, noiseMultiplier: sigma, delta, history: [{ samplingRate: 1, noiseMultiplier: sigma, steps: r }] });
+      expect(latest.provenance.privacy).toEqual({ mode: 'central', samplingRate: 1, noiseMultiplier: sigma, delta });
+      expect(latest.provenance.shards).toEqual([{ shard: 0, lineage: 0, step: r, epsilon: latest.provenance.epsilon }]);
+      expect((await d.store.listShards())[0]!.account).toEqual({ history: [{ samplingRate: 1, noiseMultiplier: sigma, steps: r }], unbounded: false });
     }
     const stopped = await d.coordinator.runRound();
     expect(stopped.status).toBe('skipped');
-    expect(stopped.status === 'skipped' && stopped.reason).toMatch(/privacy budget: ε = .* spent of .*one more round would exceed it/);
+    expect(stopped.status === 'skipped' && stopped.reason).toMatch(/privacy budget of shard 0: ε = .* spent of .*one more round would exceed it/);
     expect((await d.store.latestModel())!.version).toBe(3);
     // Central mode: the devices were asked for no noise of their own.
     expect(d.logs.every((e) => e.deviceNoiseStd === 0)).toBe(true);
@@ -124,10 +127,10 @@ describe('a lineage trained without noise', () => {
       store: d.store,
       sodium,
       uniform01: sodiumUniform01(sodium),
-      settings: { samplingRate: 1, graph: 'complete', clipNorm: 50, localEpochs: 1, serverLearningRate: 0.5, stageTimeoutMs: 5_000, minCohort: 3, privacy: { mode: 'central', noiseMultiplier: 1, delta: 1e-5, epsilonBudget: 10 } },
+      settings: { samplingRate: 1, graph: 'complete', clipNorm: 50, localEpochs: 1, endOfRound: END_OF_ROUND_DEFAULTS, stageTimeoutMs: 5_000, minCohort: 3, privacy: { mode: 'central', noiseMultiplier: 1, delta: 1e-5, epsilonBudget: 10 } },
     });
     const summary = await dp.runRound();
     expect(summary).toMatchObject({ status: 'skipped' });
-    expect(summary.status === 'skipped' && summary.reason).toMatch(/trained without noise: its ε is unbounded/);
+    expect(summary.status === 'skipped' && summary.reason).toMatch(/has run rounds without noise: its ε is unbounded/);
   });
 });

@@ -8,13 +8,14 @@ import _sodium from 'libsodium-wrappers';
 import { initBackend } from '../../models/backend';
 import { createServer, type RunningServer } from '../../server/server';
 import { SqliteStore } from '../../server/store/sqlite-store';
+import { initialiseWith } from '../../server/training/initial-model';
+import { END_OF_ROUND_DEFAULTS } from '../../models/federated/end-of-round';
 import { createCoordinator, type Coordinator } from '../../server/rounds/coordinator';
 import { startDevice as startDevice_, type Device } from './fleet';
 import type { SentLogEntry } from '../../client/rounds/participant';
 import { sodiumUniform01 } from '../../shared/secagg/random';
 import type { Sodium } from '../../shared/secagg/sodium';
 import type { ServerMessage } from '../../shared/protocol/messages';
-import { encodeModel } from '../../models/serialize';
 import { initialTable } from '../../models/mf/model';
 import { buildHistories } from '../../models/mf/histories';
 import { generateSynthetic } from '../../bench/datasets';
@@ -56,17 +57,12 @@ beforeAll(async () => {
   const data = generateSynthetic({ users: DEVICES, items: 40, categories: 4, dim: 4, meanInteractions: 10, seed: 2 }).data;
   histories = buildHistories(data).byUser;
   const rng = createRng(3);
-  await store.putModelVersion({
-    version: 1,
-    createdAt: Date.now(),
-    data: encodeModel({ params: { kind: 'implicit', lambda: 5, alpha: 5, valueScale: 5 }, table: initialTable(40, 4, 0.1, rng.normal) }),
-    provenance: { round: null, cohortSize: 0, survivors: 0, clipNorm: 0, valuesClipped: 0, bytesIn: 0, bytesOut: 0, durationMs: 0, epsilon: null },
-  });
+  await initialiseWith(store, [{ params: { kind: 'implicit', lambda: 5, alpha: 5, valueScale: 5 }, table: initialTable(40, 4, 0.1, rng.normal) }], Date.now());
   coordinator = createCoordinator({
     store,
     sodium,
     uniform01: sodiumUniform01(sodium),
-    settings: { samplingRate: 1, graph: 'complete', clipNorm: 100, localEpochs: 1, serverLearningRate: 0.5, stageTimeoutMs: 5_000, minCohort: 3 },
+    settings: { samplingRate: 1, graph: 'complete', clipNorm: 100, localEpochs: 1, endOfRound: END_OF_ROUND_DEFAULTS, stageTimeoutMs: 5_000, minCohort: 3 },
     log: () => waiters.splice(0).forEach((w) => w()),
   });
   server = await createServer({ store, host: coordinator, port: 0, sodium });

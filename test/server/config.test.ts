@@ -1,7 +1,8 @@
 // Configuration: flags over environment over defaults, and every bad value named in one line.
 import { join, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_DATA_DIR, parseConfig } from '../../server/config';
+import { ConfigError, DEFAULT_DATA_DIR, OPTIONS, parseConfig, parseInvocation, usage } from '../../server/config';
+import { END_OF_ROUND_DEFAULTS } from '../../models/federated/end-of-round';
 
 describe('parseConfig', () => {
   it('defaults to 127.0.0.1:8080 and the project .data/', () => {
@@ -14,8 +15,12 @@ describe('parseConfig', () => {
       maxCohort: undefined,
       catalogue: undefined,
       roundIntervalSeconds: 30,
-      training: { samplingRate: 1, graph: 'sparse', clipNorm: 250, minCohort: 3, stageTimeoutMs: 30_000, privacy: { mode: 'off', noiseMultiplier: 1, epsilonBudget: 8, delta: 1e-6 } },
+      rateLimit: 50,
+      trustProxy: false,
+      training: { samplingRate: 1, graph: 'sparse', clipNorm: 250, minCohort: 3, stageTimeoutMs: 30_000, serverLearningRate: 0.5, averaging: 0.9, privacy: { mode: 'off', noiseMultiplier: 1, epsilonBudget: 8, delta: 1e-6 } },
     });
+    // The end of round's defaults are the benchmarks' (one place: models/federated/end-of-round.ts).
+    expect(parseConfig([], {}).training).toMatchObject(END_OF_ROUND_DEFAULTS);
     expect(DEFAULT_DATA_DIR).toBe(join(import.meta.dirname, '..', '..', '.data') + sep);
   });
 
@@ -28,6 +33,9 @@ describe('parseConfig', () => {
       roundIntervalSeconds: 0,
       training: { samplingRate: 0.25, graph: 'complete', clipNorm: 100, minCohort: 10, stageTimeoutMs: 5000 },
     });
+    expect(parseConfig(['--rate-limit', '0', '--trust-proxy', '2', '--server-lr', '0.3', '--averaging', '0'], {})).toMatchObject({ rateLimit: 0, trustProxy: 2, training: { serverLearningRate: 0.3, averaging: 0 } });
+    expect(parseConfig([], { CONFIDANT_TRUST_PROXY: 'true' }).trustProxy).toBe(1);
+    expect(parseConfig([], { CONFIDANT_TRUST_PROXY: 'false' }).trustProxy).toBe(false);
     expect(parseConfig(['--dp', 'distributed', '--noise-multiplier', '1.2', '--epsilon-budget', '4', '--delta', '1e-5'], {}).training.privacy).toEqual({ mode: 'distributed', noiseMultiplier: 1.2, epsilonBudget: 4, delta: 1e-5 });
   });
 
@@ -57,8 +65,27 @@ describe('parseConfig', () => {
     [['--delta', '1'], {}, '--delta must be a number in (0, 0.5]'],
     [[], { CONFIDANT_DELTA: 'tiny' }, 'CONFIDANT_DELTA'],
     [['extra'], {}, 'positional'],
+    [['--rate-limit=-1'], {}, '--rate-limit must be an integer'],
+    [['--trust-proxy', 'yes'], {}, '--trust-proxy must be an integer in 1..10'],
+    [['--server-lr', '3'], {}, '--server-lr must be a number in (0, 2]'],
+    [['--averaging', '1'], {}, '--averaging must be a number in [0, 0.999]'],
+    [['--help=yes'], {}, '--help'],
   ])('refuses %j %j', (argv, env, message) => {
     expect(() => parseConfig(argv, env)).toThrow(ConfigError);
     expect(() => parseConfig(argv, env)).toThrow(message);
+  });
+});
+
+describe('--help', () => {
+  it('asks for the usage, which lists every option with its variable and default', () => {
+    expect(parseInvocation(['--help'], {})).toEqual({ help: true });
+    expect(parseInvocation(['--port', '1', '--help'], {})).toEqual({ help: true });
+    const text = usage();
+    for (const [flag, o] of Object.entries(OPTIONS)) {
+      const line = text.split('\n').find((l) => l.startsWith(`  --${flag} `));
+      expect(line, flag).toContain(o.env);
+    }
+    expect(text).toContain('(default 8080)');
+    expect(text).toContain('--help');
   });
 });

@@ -2,7 +2,7 @@
 import { Writable } from 'node:stream';
 import sodiumModule from 'libsodium-wrappers';
 import WebSocket from 'ws';
-import { encodeModel } from '../../models/serialize';
+import type { MfModel } from '../../models/mf/model';
 import { toBase64Url, fromBase64Url } from '../../shared/protocol/encoding';
 import { ProtocolError } from '../../shared/protocol/errors';
 import type { ClientWireMessage } from '../../shared/protocol/messages';
@@ -162,9 +162,9 @@ export const refuseWith = (code: ProtocolError['code']) => () => {
 };
 
 /** A valid model file of `items` × `dim`. */
-export function tinyModel(items = 3, dim = 2): Uint8Array {
+export function tinyTable(items = 3, dim = 2): MfModel {
   const vectors = Float32Array.from({ length: items * dim }, (_, n) => n / 10);
-  return encodeModel({ params: { kind: 'implicit', lambda: 0.1, alpha: 10, valueScale: 5 }, table: { items, dim, vectors, biases: new Float32Array(items) } });
+  return { params: { kind: 'implicit', lambda: 0.1, alpha: 10, valueScale: 5 }, table: { items, dim, vectors, biases: new Float32Array(items) } };
 }
 
 /** A logger whose lines are collected in `lines` (to check what logs contain). */

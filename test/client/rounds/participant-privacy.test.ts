@@ -69,7 +69,7 @@ describe('a round that asks for less noise than the device requires', () => {
   const ids = who.map((p) => p.id);
   const invite = (deviceNoiseStd: number): Extract<ServerMessage, { type: 'invite' }> => {
     const b = makeBinding('noise-floor');
-    return { type: 'invite', sessionId: b.sessionId, round: b.round, modelVersion: 1, modelHash: b.modelHash, config: { ...BASE, deviceNoiseStd }, cohort: ids };
+    return { type: 'invite', sessionId: b.sessionId, round: b.round, shard: 0, modelVersion: 1, modelHash: b.modelHash, config: { ...BASE, deviceNoiseStd }, cohort: ids };
   };
 
   it.each([0, 9.99])('σ %s below the device minimum 10 → only `leave`, abort.noise_too_low', async (std) => {

@@ -24,7 +24,7 @@ const BASE_CONFIG: RoundConfig = {
 
 function invite(cohort: string[], config: Partial<RoundConfig>): Extract<ServerMessage, { type: 'invite' }> {
   const b = makeBinding('participant-invite');
-  return { type: 'invite', sessionId: b.sessionId, round: b.round, modelVersion: 3, modelHash: b.modelHash, config: { ...BASE_CONFIG, ...config }, cohort };
+  return { type: 'invite', sessionId: b.sessionId, round: b.round, shard: 0, modelVersion: 3, modelHash: b.modelHash, config: { ...BASE_CONFIG, ...config }, cohort };
 }
 
 describe('an invitation whose scale would let a full cohort wrap mod 2^32 → abort.unsafe_config', () => {
@@ -88,8 +88,9 @@ describe('clipping and the sent log', () => {
       ]),
     );
     const options = roundOptions(sodium, ids, { threshold: 3, vectorLength: 6, clipNorm, scale });
-    const { outcome, stats } = await runInMemoryRound(options, participants);
+    const { outcome, stats, announce } = await runInMemoryRound(options, participants);
     expect(outcome.status).toBe('completed');
+    await announce({ status: 'completed', modelVersion: 1 });
 
     // The sum is the sum of the clipped updates: BIG scaled to norm 1, the small ones unchanged.
     const norm = Math.hypot(...BIG);

@@ -3,10 +3,23 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type RunningServer } from '../../../server/server';
 import { MemoryStore } from '../../../server/store/memory-store';
-import type { ModelProvenance } from '../../../server/store/store';
-import { capturedLogger, HostDouble, newDevice, sodium, tinyModel } from '../helpers';
+import { initialiseWith } from '../../../server/training/initial-model';
+import { provenanceOf } from '../store/store.conformance';
+import { capturedLogger, HostDouble, newDevice, sodium, tinyTable } from '../helpers';
 
-const provenance: ModelProvenance = { round: null, cohortSize: 0, survivors: 0, clipNorm: 1, valuesClipped: 0, bytesIn: 0, bytesOut: 0, durationMs: 0, epsilon: null };
+/** Initialise a store with a tiny one-shard model; returns the served file's bytes. */
+async function publishTiny(store: MemoryStore, items = 3, dim = 2): Promise<Uint8Array> {
+  await initialiseWith(store, [tinyTable(items, dim)], 1);
+  return (await store.latestModel())!.data;
+}
+
+/** Complete a round on shard 0 that stores `model` as the next version's file. */
+async function commitTiny(store: MemoryStore, model: Uint8Array, over: Partial<ReturnType<typeof provenanceOf>> = {}): Promise<number> {
+  const c = await store.currentCheckpoint(0);
+  const r = await store.roundStarted({ shard: 0, sessionId: `s${c.step}`, round: 1, cohortSize: 5, startedAt: 10 });
+  const { version } = await store.commitRound({ roundId: r.id, endedAt: 20, survivors: 4, shard: 0, lineage: 0, fromStep: c.step, training: c.training, served: c.served, iterates: 1, account: { history: [], unbounded: true }, model, basis: [c.id], provenance: provenanceOf({ cause: 'round', shard: 0, round: r.id, ...over }) });
+  return version.version;
+}
 
 let running: RunningServer | undefined;
 afterEach(async () => {
@@ -41,7 +54,7 @@ describe('GET /v1/health and /v1/ready', () => {
     const notReady = await fetch(`${url}/v1/ready`);
     await expectProblem(notReady, 503, 'model.unavailable');
     expect(notReady.headers.get('retry-after')).toBe('30');
-    await store.putModelVersion({ version: 1, createdAt: 1, data: tinyModel(), provenance });
+    await publishTiny(store);
     const ready = await fetch(`${url}/v1/ready`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready', modelVersion: 1 });
@@ -55,19 +68,24 @@ describe('GET /v1/model', () => {
   });
 
   it('serves the latest file as octet-stream with its SHA-256 as the ETag and its version', async () => {
-    const bytes = tinyModel(4, 3);
-    const { url } = await start((s) => s.putModelVersion({ version: 7, createdAt: 1, data: bytes, provenance }));
+    let bytes: Uint8Array = new Uint8Array();
+    const { url } = await start(async (s) => {
+      bytes = await publishTiny(s, 4, 3);
+    });
     const res = await fetch(`${url}/v1/model`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/octet-stream');
     expect(res.headers.get('etag')).toBe(`"${createHash('sha256').update(bytes).digest('hex')}"`);
-    expect(res.headers.get('x-model-version')).toBe('7');
+    expect(res.headers.get('x-model-version')).toBe('1');
     expect(res.headers.get('cache-control')).toBe('no-cache');
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(bytes);
   });
 
   it('answers 304 with no body when If-None-Match names the current tag, and 200 once a new version exists', async () => {
-    const { store, url } = await start((s) => s.putModelVersion({ version: 1, createdAt: 1, data: tinyModel(), provenance }));
+    let first: Uint8Array = new Uint8Array();
+    const { store, url } = await start(async (s) => {
+      first = await publishTiny(s);
+    });
     const etag = (await fetch(`${url}/v1/model`)).headers.get('etag')!;
     for (const header of [etag, `W/${etag}`, `"other", ${etag}`, '*']) {
       const res = await fetch(`${url}/v1/model`, { headers: { 'If-None-Match': header } });
@@ -76,7 +94,7 @@ describe('GET /v1/model', () => {
       expect((await res.arrayBuffer()).byteLength).toBe(0);
     }
     expect((await fetch(`${url}/v1/model`, { headers: { 'If-None-Match': '"stale"' } })).status).toBe(200);
-    await store.putModelVersion({ version: 2, createdAt: 2, data: tinyModel(5, 2), provenance });
+    await commitTiny(store, first.map((b, n) => (n === first.length - 1 ? b ^ 1 : b)));
     const fresh = await fetch(`${url}/v1/model`, { headers: { 'If-None-Match': etag } });
     expect(fresh.status).toBe(200);
     expect(fresh.headers.get('x-model-version')).toBe('2');
@@ -86,18 +104,21 @@ describe('GET /v1/model', () => {
 
 describe('GET /v1/model/info', () => {
   it('describes the latest model from its header and stored provenance', async () => {
-    const bytes = tinyModel(6, 4);
-    const prov = { ...provenance, cohortSize: 10, survivors: 9, epsilon: 1.5 };
-    const { url } = await start((s) => s.putModelVersion({ version: 3, createdAt: 1, data: bytes, provenance: prov }));
+    let bytes: Uint8Array = new Uint8Array();
+    const { store, url } = await start(async (s) => {
+      bytes = await publishTiny(s, 6, 4);
+    });
+    await commitTiny(store, bytes, { cohortSize: 10, survivors: 9, epsilon: 1.5 });
     const res = await fetch(`${url}/v1/model/info`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ version: 3, sha256: createHash('sha256').update(bytes).digest('hex'), items: 6, dim: 4, bytes: bytes.length, provenance: prov });
+    expect(await res.json()).toEqual({ version: 2, sha256: createHash('sha256').update(bytes).digest('hex'), items: 6, dim: 4, shards: 1, bytes: bytes.length, provenance: provenanceOf({ cause: 'round', shard: 0, round: 1, cohortSize: 10, survivors: 9, epsilon: 1.5 }) });
   });
 
   it('a stored file that does not decode is a 500 problem with no internals, and is logged', async () => {
     // Stored after start: createServer itself refuses to start on an undecodable latest model.
     const { store, url, lines } = await start();
-    await store.putModelVersion({ version: 1, createdAt: 1, data: new TextEncoder().encode('not a model'), provenance });
+    await publishTiny(store);
+    await commitTiny(store, new TextEncoder().encode('not a model'));
     const body = await expectProblem(await fetch(`${url}/v1/model/info`), 500, 'server.error');
     expect(body.detail).toBe('internal error');
     expect(lines.some((l) => l.includes('http handler failed'))).toBe(true);
@@ -109,10 +130,8 @@ describe('GET /v1/rounds', () => {
     const device = newDevice();
     const { url } = await start(async (s) => {
       await s.registerDevice(device.deviceId, 1);
-      const r = await s.roundStarted({ sessionId: 'sess', round: 1, cohortSize: 5, startedAt: 10 });
-      await s.roundEnded(r.id, { status: 'completed', reason: null, survivors: 4, endedAt: 20 });
-      await s.roundStarted({ sessionId: 'sess', round: 2, cohortSize: 6, startedAt: 30 });
-      await s.putModelVersion({ version: 1, createdAt: 25, data: tinyModel(), provenance: { ...provenance, round: r.id } });
+      await commitTiny(s, await publishTiny(s));
+      await s.roundStarted({ shard: 0, sessionId: 'sess', round: 2, cohortSize: 6, startedAt: 30 });
     });
     const res = await fetch(`${url}/v1/rounds`);
     expect(res.status).toBe(200);
@@ -120,7 +139,7 @@ describe('GET /v1/rounds', () => {
     expect(text).not.toContain(device.deviceId);
     const body = JSON.parse(text) as { rounds: { round: number; status: string }[]; models: Record<string, unknown>[] };
     expect(body.rounds.map((r) => [r.round, r.status])).toEqual([[2, 'started'], [1, 'completed']]);
-    expect(body.models).toHaveLength(1);
+    expect(body.models).toHaveLength(2);
     expect(body.models[0]).not.toHaveProperty('data');
     const one = (await (await fetch(`${url}/v1/rounds?limit=1`)).json()) as { rounds: unknown[] };
     expect(one.rounds).toHaveLength(1);

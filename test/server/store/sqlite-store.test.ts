@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../../server/store/migrations';
 import { SqliteStore } from '../../../server/store/sqlite-store';
-import { deviceIdOf, runStoreConformance } from './store.conformance';
+import { deviceIdOf, initOf, provenanceOf, runStoreConformance } from './store.conformance';
 
 const dir = mkdtempSync(join(tmpdir(), 'confidant-store-'));
 let counter = 0;
@@ -34,14 +34,23 @@ describe('SqliteStore on disk', () => {
     const first = SqliteStore.open(path);
     await first.registerDevice(deviceIdOf(1), 10);
     await first.setConsent(deviceIdOf(1), true);
-    const round = await first.roundStarted({ sessionId: 's', round: 1, cohortSize: 2, startedAt: 20 });
-    await first.roundEnded(round.id, { status: 'completed', reason: null, survivors: 2, endedAt: 30 });
+    const init = await first.initialise(initOf(1));
+    const round = await first.roundStarted({ shard: 0, sessionId: 's', round: 1, cohortSize: 2, startedAt: 20 });
     const model = Uint8Array.from({ length: 4096 }, (_, n) => n % 251);
-    const info = await first.putModelVersion({
-      version: 1,
-      createdAt: 40,
-      data: model,
-      provenance: { round: round.id, cohortSize: 2, survivors: 2, clipNorm: 1, valuesClipped: 0, bytesIn: 10, bytesOut: 20, durationMs: 5, epsilon: null },
+    const { version } = await first.commitRound({
+      roundId: round.id,
+      endedAt: 30,
+      survivors: 2,
+      shard: 0,
+      lineage: 0,
+      fromStep: 0,
+      training: model.subarray(0, 100),
+      served: model.subarray(100, 200),
+      iterates: 1,
+      account: { history: [], unbounded: true },
+      model,
+      basis: [1],
+      provenance: provenanceOf({ cause: 'round', shard: 0, round: round.id, cohortSize: 2, survivors: 2 }),
     });
     const identity = await first.serverIdentity(() => ({ publicKey: new Uint8Array(32).fill(3), privateKey: new Uint8Array(64).fill(4) }), 50);
     await first.close();
@@ -50,13 +59,32 @@ describe('SqliteStore on disk', () => {
     try {
       expect(await second.getDevice(deviceIdOf(1))).toMatchObject({ consentTraining: true, registeredAt: 10 });
       expect((await second.listRounds(10))[0]).toMatchObject({ status: 'completed', survivors: 2 });
-      const latest = await second.latestModel();
-      expect(latest).toEqual({ ...info, data: model });
+      expect(await second.latestModel()).toEqual({ ...version, data: model });
+      expect((await second.getModel(init.version.version))?.version).toBe(1);
+      expect(await second.currentCheckpoint(0)).toMatchObject({ step: 1, training: model.subarray(0, 100), served: model.subarray(100, 200) });
+      expect((await second.listShards())[0]!.account).toEqual({ history: [], unbounded: true });
       expect(await second.serverIdentity(() => { throw new Error('must not generate again'); }, 60)).toEqual(identity);
-      expect(second.db.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(second.integrityCheck()).toBe('ok');
       expect(second.db.pragma('foreign_key_check')).toEqual([]);
     } finally {
       await second.close();
+    }
+  });
+
+  it('keeps the single-table versions of schema 1, and numbers new versions after them', async () => {
+    const path = freshPath();
+    const raw = new Database(path);
+    raw.exec(MIGRATIONS[0]!.sql);
+    raw.prepare("INSERT INTO model_versions (version, created_at, sha256, size_bytes, model, round_id, provenance) VALUES (7, 1, ?, 4, x'01020304', NULL, '{}')").run('a'.repeat(64));
+    raw.pragma('user_version = 1');
+    raw.close();
+    const store = SqliteStore.open(path);
+    try {
+      expect(await store.latestModel()).toBeUndefined();
+      expect((await store.initialise(initOf(1))).version.version).toBe(8);
+      expect(store.db.prepare('SELECT version FROM legacy_model_versions').all()).toEqual([{ version: 7 }]);
+    } finally {
+      await store.close();
     }
   });
 

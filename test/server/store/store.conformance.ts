@@ -1,12 +1,15 @@
 // The Store contract as one suite, run against every implementation (hono's runTest({ newRouter }) pattern).
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ModelProvenance, Store } from '../../../server/store/store';
+import type { Initialisation, ModelProvenance, RoundCommit, Store } from '../../../server/store/store';
 
 /** A device id: 43 base64url characters (any 32 bytes; the store does not check the curve). */
 export const deviceIdOf = (n: number): string => Buffer.alloc(32, n).toString('base64url');
 
-const provenance = (over: Partial<ModelProvenance> = {}): ModelProvenance => ({
+/** A valid provenance with every shard at step 0 (override what a test needs). */
+export const provenanceOf = (over: Partial<ModelProvenance> = {}): ModelProvenance => ({
+  cause: 'initial',
+  shard: null,
   round: null,
   cohortSize: 0,
   survivors: 0,
@@ -16,11 +19,45 @@ const provenance = (over: Partial<ModelProvenance> = {}): ModelProvenance => ({
   bytesOut: 0,
   durationMs: 0,
   epsilon: null,
+  privacy: null,
+  shards: [{ shard: 0, lineage: 0, step: 0, epsilon: null }],
   ...over,
 });
 
 const bytes = (n: number, fill: number) => new Uint8Array(n).fill(fill);
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** An initialisation of `shards` shards whose files are recognisable by their fill bytes. */
+export const initOf = (shards = 1, createdAt = 5): Initialisation => ({
+  shards: Array.from({ length: shards }, (_, s) => ({ training: bytes(16, 10 + s), served: bytes(16, 20 + s) })),
+  model: bytes(64, 1),
+  createdAt,
+  provenance: provenanceOf({ shards: Array.from({ length: shards }, (_, s) => ({ shard: s, lineage: 0, step: 0, epsilon: null })) }),
+});
+
+/** Open a round on `shard` and build the commit of its result, trained from the shard's current checkpoint. */
+async function roundCommit(store: Store, shard: number, fill: number, over: Partial<RoundCommit> = {}): Promise<RoundCommit> {
+  const current = await store.currentCheckpoint(shard);
+  const shards = await store.listShards();
+  const basis = await Promise.all(shards.map(async (s) => (await store.currentCheckpoint(s.shard)).id));
+  const round = await store.roundStarted({ shard, sessionId: `s-${shard}-${fill}`, round: 1, cohortSize: 4, startedAt: 100 + fill });
+  return {
+    roundId: round.id,
+    endedAt: 200 + fill,
+    survivors: 3,
+    shard,
+    lineage: current.lineage,
+    fromStep: current.step,
+    training: bytes(16, fill),
+    served: bytes(16, fill + 1),
+    iterates: current.iterates + 1,
+    account: { history: [{ samplingRate: 0.5, noiseMultiplier: 1, steps: current.step + 1 }], unbounded: false },
+    model: bytes(64, fill + 2),
+    basis,
+    provenance: provenanceOf({ cause: 'round', shard, round: round.id, cohortSize: 4, survivors: 3, epsilon: 0.25 }),
+    ...over,
+  };
+}
 
 /** Run the Store conformance suite against stores made by `newStore` (one fresh store per test). */
 export function runStoreConformance(name: string, newStore: () => Store | Promise<Store>): void {
@@ -82,110 +119,107 @@ export function runStoreConformance(name: string, newStore: () => Store | Promis
       });
     });
 
-    describe('model versions', () => {
-      it('has no model until one is stored', async () => {
+    describe('shards and model versions', () => {
+      it('has no shards and no model until initialised', async () => {
         expect(await store.latestModel()).toBeUndefined();
+        expect(await store.latestModelInfo()).toBeUndefined();
         expect(await store.listModelVersions(10)).toEqual([]);
+        expect(await store.listShards()).toEqual([]);
+        await expect(store.currentCheckpoint(0)).rejects.toMatchObject({ code: 'store.not_found' });
       });
 
-      it('stores bytes with the hash it computes, and returns them unchanged', async () => {
-        const data = bytes(1000, 7);
-        const info = await store.putModelVersion({ version: 0, createdAt: 5, data, provenance: provenance() });
-        expect(info).toEqual({ version: 0, createdAt: 5, sha256: sha(data), sizeBytes: 1000, provenance: provenance() });
-        const latest = await store.latestModel();
-        expect(latest).toEqual({ ...info, data });
+      it('initialises shards and version 1 once, with the hash it computes; a second call changes nothing', async () => {
+        const init = initOf(2);
+        const first = await store.initialise(init);
+        expect(first).toEqual({ created: true, version: { version: 1, createdAt: 5, sha256: sha(init.model), sizeBytes: 64, provenance: init.provenance } });
+        expect(await store.latestModel()).toEqual({ ...first.version, data: init.model });
+        expect(await store.latestModelInfo()).toEqual(first.version);
+        expect(await store.listShards()).toEqual([0, 1].map((shard) => ({ shard, lineage: 0, account: { history: [], unbounded: false } })));
+        const c1 = await store.currentCheckpoint(1);
+        expect(c1).toMatchObject({ shard: 1, lineage: 0, step: 0, round: null, iterates: 0, createdAt: 5, trainingSha256: sha(bytes(16, 11)), training: bytes(16, 11), served: bytes(16, 21) });
+        const again = await store.initialise({ ...initOf(2, 9), model: bytes(64, 7) });
+        expect(again).toEqual({ created: false, version: first.version });
+        expect((await store.latestModel())?.data).toEqual(init.model);
+      });
+
+      it('refuses to change the number of shards of an initialised store', async () => {
+        await store.initialise(initOf(2));
+        await expect(store.initialise(initOf(3))).rejects.toMatchObject({ code: 'store.conflict' });
+        expect(await store.listShards()).toHaveLength(2);
+      });
+
+      it.each([
+        ['no shards', { shards: [] }],
+        ['an empty training file', { shards: [{ training: new Uint8Array(0), served: bytes(4, 1) }] }],
+        ['an empty model', { model: new Uint8Array(0) }],
+        ['an unknown provenance field', { provenance: { ...provenanceOf(), extra: 1 } as ModelProvenance }],
+        ['a negative byte count', { provenance: provenanceOf({ bytesIn: -1 }) }],
+        ['an infinite epsilon', { provenance: provenanceOf({ epsilon: Number.POSITIVE_INFINITY }) }],
+        ['a fractional time', { createdAt: 1.5 }],
+      ])('refuses to initialise with %s as store.invalid, storing nothing', async (_label, over) => {
+        await expect(store.initialise({ ...initOf(1), ...over })).rejects.toMatchObject({ code: 'store.invalid' });
+        expect(await store.listShards()).toEqual([]);
+        expect(await store.latestModel()).toBeUndefined();
+      });
+
+      it('commits a round: the round completes, the shard steps on, its account grows, and the next version is numbered here', async () => {
+        await store.initialise(initOf(2));
+        const c = await roundCommit(store, 1, 40);
+        const { version, checkpoint } = await store.commitRound(c);
+        expect(version).toEqual({ version: 2, createdAt: 240, sha256: sha(c.model), sizeBytes: 64, provenance: c.provenance });
+        expect(checkpoint).toMatchObject({ shard: 1, lineage: 0, step: 1, round: c.roundId, iterates: 1, createdAt: 240, trainingSha256: sha(c.training) });
+        expect(await store.currentCheckpoint(1)).toEqual({ ...checkpoint, training: c.training, served: c.served });
+        expect((await store.currentCheckpoint(0)).step).toBe(0);
+        expect((await store.listShards())[1]!.account).toEqual(c.account);
+        expect((await store.listRounds(1))[0]).toMatchObject({ id: c.roundId, shard: 1, status: 'completed', survivors: 3, endedAt: 240, reason: null });
+        expect((await store.latestModel())?.data).toEqual(c.model);
+        expect((await store.getModel(1))?.data).toEqual(bytes(64, 1));
+        expect((await store.listModelVersions(5)).map((m) => m.version)).toEqual([2, 1]);
+        expect((await store.listModelVersions(1))[0]).not.toHaveProperty('data');
+      });
+
+      it('refuses a commit from a stale step, a stale basis, or a round that ended, changing nothing', async () => {
+        await store.initialise(initOf(2));
+        const stale = await roundCommit(store, 0, 50);
+        const staleBasis = await roundCommit(store, 1, 60);
+        await store.commitRound(await roundCommit(store, 0, 70));
+        // Shard 0 moved on: a commit that trained from its old step, or a served file built from its old checkpoint, is refused.
+        await expect(store.commitRound(stale)).rejects.toMatchObject({ code: 'store.conflict' });
+        await expect(store.commitRound(staleBasis)).rejects.toMatchObject({ code: 'store.conflict' });
+        expect((await store.latestModelInfo())?.version).toBe(2);
+        expect((await store.currentCheckpoint(1)).step).toBe(0);
+        const ok = await roundCommit(store, 1, 80);
+        await store.commitRound(ok);
+        await expect(store.commitRound({ ...ok, fromStep: 1 })).rejects.toMatchObject({ code: 'store.conflict' });
+        const aborted = await roundCommit(store, 0, 90);
+        await store.roundAborted(aborted.roundId, { reason: 'too few', survivors: 0, endedAt: 300 });
+        await expect(store.commitRound(aborted)).rejects.toMatchObject({ code: 'store.conflict' });
+        expect((await store.latestModelInfo())?.version).toBe(3);
+      });
+
+      it('refuses a commit for another shard\'s round or an unknown round', async () => {
+        await store.initialise(initOf(2));
+        const c = await roundCommit(store, 0, 10);
+        await expect(store.commitRound({ ...c, shard: 1, fromStep: 0 })).rejects.toMatchObject({ code: 'store.conflict' });
+        await expect(store.commitRound({ ...c, roundId: 999 })).rejects.toMatchObject({ code: 'store.not_found' });
+        await expect(store.commitRound({ ...c, basis: [c.basis[0]!] })).rejects.toMatchObject({ code: 'store.invalid' });
+        await expect(store.commitRound({ ...c, provenance: { ...c.provenance, extra: 1 } as ModelProvenance })).rejects.toMatchObject({ code: 'store.invalid' });
+        await expect(store.commitRound({ ...c, account: { history: [{ samplingRate: 2, noiseMultiplier: 1, steps: 1 }], unbounded: false } })).rejects.toMatchObject({ code: 'store.invalid' });
+        expect((await store.listRounds(1))[0]!.status).toBe('started');
       });
 
       it('is not changed by mutating what was passed in or returned', async () => {
-        const data = bytes(8, 1);
-        await store.putModelVersion({ version: 1, createdAt: 1, data, provenance: provenance() });
-        data.fill(9);
+        const init = initOf(1);
+        await store.initialise(init);
+        init.model.fill(9);
+        init.shards[0]!.training.fill(9);
         const got = await store.latestModel();
         got!.data.fill(9);
         got!.provenance.bytesIn = 99;
-        const again = await store.latestModel();
-        expect(again!.data).toEqual(bytes(8, 1));
-        expect(again!.provenance.bytesIn).toBe(0);
-      });
-
-      it('keeps every version; latest is the highest; list is newest first and limited', async () => {
-        for (const v of [1, 2, 5]) await store.putModelVersion({ version: v, createdAt: v * 10, data: bytes(4, v), provenance: provenance() });
-        expect((await store.latestModel())?.version).toBe(5);
-        expect((await store.getModel(2))?.data).toEqual(bytes(4, 2));
-        expect(await store.getModel(3)).toBeUndefined();
-        expect((await store.listModelVersions(2)).map((m) => m.version)).toEqual([5, 2]);
-        expect((await store.listModelVersions(2))[0]).not.toHaveProperty('data');
-      });
-
-      it.each([[3], [2]])('refuses version %i when version 3 exists, keeping the stored one', async (v) => {
-        await store.putModelVersion({ version: 3, createdAt: 1, data: bytes(4, 1), provenance: provenance() });
-        await expect(store.putModelVersion({ version: v, createdAt: 2, data: bytes(4, 2), provenance: provenance() })).rejects.toMatchObject({ code: 'store.conflict' });
-        expect((await store.latestModel())?.data).toEqual(bytes(4, 1));
-      });
-
-      it.each([
-        ['an empty file', { data: new Uint8Array(0) }],
-        ['a negative version', { version: -1 }],
-        ['a fractional version', { version: 1.5 }],
-        ['an unknown provenance field', { provenance: { ...provenance(), extra: 1 } as ModelProvenance }],
-        ['a negative byte count', { provenance: provenance({ bytesIn: -1 }) }],
-        ['an infinite epsilon', { provenance: provenance({ epsilon: Number.POSITIVE_INFINITY }) }],
-      ])('refuses %s as store.invalid and stores nothing', async (_label, over) => {
-        await expect(store.putModelVersion({ version: 1, createdAt: 1, data: bytes(4, 1), provenance: provenance(), ...over })).rejects.toMatchObject({ code: 'store.invalid' });
-        expect(await store.latestModel()).toBeUndefined();
-      });
-
-      it('links provenance to a stored round, and refuses a round that does not exist', async () => {
-        await expect(store.putModelVersion({ version: 1, createdAt: 1, data: bytes(4, 1), provenance: provenance({ round: 42 }) })).rejects.toMatchObject({ code: 'store.not_found' });
-        const r = await store.roundStarted({ sessionId: 's', round: 1, cohortSize: 3, startedAt: 1 });
-        const info = await store.putModelVersion({ version: 1, createdAt: 2, data: bytes(4, 1), provenance: provenance({ round: r.id, cohortSize: 3, survivors: 3, epsilon: 0.5 }) });
-        expect(info.provenance.round).toBe(r.id);
-        expect((await store.latestModel())?.provenance.epsilon).toBe(0.5);
-      });
-    });
-
-    describe('rounds', () => {
-      it('records a round from start to end', async () => {
-        const started = await store.roundStarted({ sessionId: 'sess', round: 1, cohortSize: 10, startedAt: 100 });
-        expect(started).toEqual({ id: started.id, sessionId: 'sess', round: 1, status: 'started', reason: null, startedAt: 100, endedAt: null, cohortSize: 10, survivors: null });
-        const ended = await store.roundEnded(started.id, { status: 'completed', reason: null, survivors: 8, endedAt: 200 });
-        expect(ended).toEqual({ ...started, status: 'completed', endedAt: 200, survivors: 8 });
-        expect(await store.listRounds(5)).toEqual([ended]);
-      });
-
-      it('assigns increasing ids and lists newest first', async () => {
-        const a = await store.roundStarted({ sessionId: 's', round: 1, cohortSize: 1, startedAt: 1 });
-        const b = await store.roundStarted({ sessionId: 's', round: 2, cohortSize: 1, startedAt: 2 });
-        const c = await store.roundStarted({ sessionId: 't', round: 1, cohortSize: 1, startedAt: 3 });
-        expect(b.id).toBeGreaterThan(a.id);
-        expect(c.id).toBeGreaterThan(b.id);
-        expect((await store.listRounds(2)).map((r) => r.id)).toEqual([c.id, b.id]);
-      });
-
-      it('refuses starting the same round of a session twice', async () => {
-        await store.roundStarted({ sessionId: 's', round: 1, cohortSize: 1, startedAt: 1 });
-        await expect(store.roundStarted({ sessionId: 's', round: 1, cohortSize: 1, startedAt: 2 })).rejects.toMatchObject({ code: 'store.conflict' });
-      });
-
-      it('refuses ending an unknown round, or one that already ended', async () => {
-        await expect(store.roundEnded(999, { status: 'aborted', reason: 'x', survivors: 0, endedAt: 1 })).rejects.toMatchObject({ code: 'store.not_found' });
-        const r = await store.roundStarted({ sessionId: 's', round: 1, cohortSize: 4, startedAt: 1 });
-        await store.roundEnded(r.id, { status: 'aborted', reason: 'too few devices', survivors: 1, endedAt: 2 });
-        await expect(store.roundEnded(r.id, { status: 'completed', reason: null, survivors: 4, endedAt: 3 })).rejects.toMatchObject({ code: 'store.conflict' });
-        expect((await store.listRounds(1))[0]).toMatchObject({ status: 'aborted', reason: 'too few devices' });
-      });
-
-      it.each([
-        ['round 0', { round: 0 }],
-        ['an empty session id', { sessionId: '' }],
-        ['a negative cohort', { cohortSize: -1 }],
-      ])('refuses starting %s', async (_label, over) => {
-        await expect(store.roundStarted({ sessionId: 's', round: 1, cohortSize: 1, startedAt: 1, ...over })).rejects.toMatchObject({ code: 'store.invalid' });
-      });
-
-      it.each([[0], [10_001], [1.5]])('refuses the listing limit %s', async (limit) => {
-        await expect(store.listRounds(limit)).rejects.toMatchObject({ code: 'store.invalid' });
-        await expect(store.listModelVersions(limit)).rejects.toMatchObject({ code: 'store.invalid' });
+        (await store.currentCheckpoint(0)).training.fill(9);
+        expect((await store.latestModel())!.data).toEqual(bytes(64, 1));
+        expect((await store.latestModel())!.provenance.bytesIn).toBe(0);
+        expect((await store.currentCheckpoint(0)).training).toEqual(bytes(16, 10));
       });
     });
 

@@ -198,6 +198,7 @@ export async function relayRound(
 ): Promise<{ outcome: RoundOutcome | undefined; exchanges: Exchange[] }> {
   const round = createSecureRound(options);
   const exchanges: Exchange[] = [];
+  let announced = false;
   let queue = round.start();
   for (let guard = 0; guard < 50 && queue.length > 0; guard++) {
     const next: typeof queue = [];
@@ -220,6 +221,11 @@ export async function relayRound(
       }
     }
     if (next.length === 0 && round.stage !== 'done') next.push(...round.expire());
+    // A completed round is announced as the coordinator does once its version is stored (the next version, here).
+    if (next.length === 0 && round.outcome?.status === 'completed' && !announced) {
+      announced = true;
+      next.push(...round.announce({ status: 'completed', modelVersion: options.modelVersion + 1 }));
+    }
     queue = next;
   }
   return { outcome: round.outcome, exchanges };

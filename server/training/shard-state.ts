@@ -1,0 +1,48 @@
+// The shards as the server holds them in memory: each one's current checkpoint, decoded, with its files and account.
+import { decodeModel, encodeModel } from '../../models/serialize';
+import { encodeServedFile } from '../../models/served-file';
+import type { ShardModels } from '../../models/federated/end-of-round';
+import type { CheckpointInfo, ModelProvenance, PrivacyAccount, Store } from '../store/store';
+import { accountEpsilon } from './privacy-account';
+
+/** One shard's current state. */
+export interface ShardView {
+  shard: number;
+  checkpoint: CheckpointInfo;
+  models: ShardModels;
+  /** The training table's file (what devices download and the invitation's hash names). */
+  trainingFile: Uint8Array;
+  /** This shard's served table as a file (one part of the served bundle). */
+  servedFile: Uint8Array;
+  account: PrivacyAccount;
+}
+
+/** The files of a shard's models. */
+export function encodeShardModels(models: ShardModels): { training: Uint8Array; served: Uint8Array } {
+  const training = encodeModel(models.training);
+  return { training, served: models.served === models.training ? training : encodeModel(models.served) };
+}
+
+/** Read every shard's current checkpoint from the store. */
+export async function loadShards(store: Store): Promise<ShardView[]> {
+  const records = await store.listShards();
+  return Promise.all(
+    records.map(async (r) => {
+      const c = await store.currentCheckpoint(r.shard);
+      const { training, served, ...checkpoint } = c;
+      return { shard: r.shard, checkpoint, models: { training: decodeModel(training), served: decodeModel(served), iterates: c.iterates }, trainingFile: training, servedFile: served, account: r.account };
+    }),
+  );
+}
+
+/** The served file of a set of shards: every shard's served table, in shard order. */
+export function servedBundle(shards: readonly ShardView[]): Uint8Array {
+  return encodeServedFile(shards.map((s) => s.servedFile));
+}
+
+/** Every shard's state for a version's provenance, and the weakest ε among them (null when one has no guarantee). */
+export function shardStates(shards: readonly ShardView[], delta: number): { shards: ModelProvenance['shards']; epsilon: number | null } {
+  const states = shards.map((s) => ({ shard: s.shard, lineage: s.checkpoint.lineage, step: s.checkpoint.step, epsilon: accountEpsilon(s.account, delta) }));
+  const epsilon = states.some((s) => s.epsilon === null) ? null : Math.max(...states.map((s) => s.epsilon!));
+  return { shards: states, epsilon };
+}
