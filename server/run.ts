@@ -1,0 +1,120 @@
+// The running server as one function: check and open the store in the data directory, make sure there is a model
+// to train (version 1 over the catalogue), serve HTTP and WebSocket, and run secure rounds every interval.
+// `npm start` (main.ts) calls it with the parsed configuration; the crash suites call it with a weakened store.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import sodiumModule from 'libsodium-wrappers';
+import { DatasetError } from '../shared/data/dataset-error';
+import { sodiumUniform01 } from '../shared/secagg/random';
+import { DEFAULT_CATALOGUE, loadCatalogue } from './catalogue/catalogue';
+import type { Config } from './config';
+import { createParallelMaskApplier } from './crypto/parallel-masks';
+import { createLogger } from './log/logger';
+import { createCoordinator } from './rounds/coordinator';
+import { startRoundLoop } from './rounds/round-loop';
+import { createServer } from './server';
+import { SqliteStore } from './store/sqlite-store';
+import { startupProblems } from './store/startup-check';
+import type { Store } from './store/store';
+import { ensureInitialModel } from './training/initial-model';
+
+/** A start-up failure the operator can act on: main.ts prints its message in one line and exits 1. */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+/** A store the server can run on: the contract, plus an integrity check when the engine has one. */
+export type RunnableStore = Store & { integrityCheck?: () => string };
+
+/** What can be swapped in: only the crash suites use this, to show that a weaker store is caught. */
+export interface RunOverrides {
+  openStore?: (path: string) => RunnableStore;
+}
+
+/** A running server. */
+export interface Running {
+  url: string;
+  /** Stop serving and rounds, and close the store. */
+  stop(): Promise<void>;
+}
+
+/** Start everything `npm start` runs; throws a StartupError for a problem the operator must fix. */
+export async function run(config: Config, overrides: RunOverrides = {}): Promise<Running> {
+  let catalogue;
+  try {
+    catalogue = await loadCatalogue(config.catalogue ?? DEFAULT_CATALOGUE);
+  } catch (err) {
+    if (err instanceof DatasetError) throw new StartupError(`catalogue: ${err.message}`);
+    throw err;
+  }
+
+  // 0700: the directory holds the server's private key and the device registry.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const logger = createLogger({ level: config.logLevel });
+  const databasePath = join(config.dataDir, 'confidant.sqlite');
+  let store: RunnableStore;
+  try {
+    store = (overrides.openStore ?? ((p) => SqliteStore.open(p)))(databasePath);
+  } catch (err) {
+    throw new StartupError(`cannot open the database ${databasePath}: ${(err as Error).message}`);
+  }
+  const problems = await startupProblems(store);
+  if (problems.length > 0) {
+    await store.close();
+    throw new StartupError(`refusing to serve ${databasePath}: ${problems.join('; ')}. Restore it from a backup, or move it aside to start afresh.`);
+  }
+  // A round cannot outlive the process that ran it: one left open by a crash is over, and was never acknowledged.
+  const interrupted = await store.abortOpenRounds('interrupted: the server stopped during the round', Date.now());
+  if (interrupted > 0) logger.warn({ rounds: interrupted }, 'marked rounds interrupted by the last stop as aborted');
+  const initial = await ensureInitialModel(store, { items: catalogue.length, shards: 1, now: Date.now });
+  if (initial.created) logger.info({ version: initial.version.version, items: catalogue.length }, 'stored the initial model');
+
+  await sodiumModule.ready;
+  const sodium = sodiumModule;
+  const masks = createParallelMaskApplier(sodium);
+  const { serverLearningRate, averaging, ...training } = config.training;
+  const coordinator = createCoordinator({
+    store,
+    sodium,
+    settings: { ...training, localEpochs: 1, endOfRound: { serverLearningRate, averaging } },
+    uniform01: sodiumUniform01(sodium),
+    applyMasks: masks.apply,
+    log: (event, fields) => logger.info(fields, event),
+  });
+  const limits = {
+    ...(config.maxVectorLength !== undefined ? { vectorLength: config.maxVectorLength } : {}),
+    ...(config.maxCohort !== undefined ? { maxCohort: config.maxCohort } : {}),
+  };
+
+  let server: Awaited<ReturnType<typeof createServer>>;
+  try {
+    server = await createServer({ store, host: coordinator, sodium, port: config.port, hostname: config.hostname, logger, limits });
+  } catch (err) {
+    await store.close();
+    const code = (err as { code?: string }).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') throw new StartupError(`cannot listen on ${config.hostname}:${config.port} (${code})`);
+    throw err;
+  }
+
+  const loop =
+    config.roundIntervalSeconds > 0
+      ? startRoundLoop({
+          runner: coordinator,
+          intervalMs: 1000 * config.roundIntervalSeconds,
+          onSummary: (s) => (s.status === 'skipped' ? logger.debug(s, 'round skipped') : logger.info(s, `round ${s.status}`)),
+          onError: (err) => logger.error({ err }, 'round failed'),
+        })
+      : undefined;
+
+
+  return {
+    url: server.url,
+    async stop() {
+      // Closing the server drops every device, which ends a round in progress (it aborts below the threshold).
+      await server.close();
+      await loop?.stop();
+      await masks.close();
+      await store.close();
+    },
+  };
+}
