@@ -10,6 +10,9 @@ import { DEFAULT_CATALOGUE, loadCatalogue } from './catalogue/catalogue';
 import type { Config } from './config';
 import { createParallelMaskApplier } from './crypto/parallel-masks';
 import { createLogger } from './log/logger';
+import { createMetrics } from './metrics';
+import { decodeModelHeader } from '../models/serialize';
+import { splitServedFile } from '../models/served-file';
 import { createCoordinator } from './rounds/coordinator';
 import { startRoundLoop } from './rounds/round-loop';
 import { createServer } from './server';
@@ -64,6 +67,14 @@ export async function run(config: Config, overrides: RunOverrides = {}): Promise
     throw new StartupError(`refusing to serve ${databasePath}: ${problems.join('; ')}. Restore it from a backup, or move it aside to start afresh.`);
   }
   // A round cannot outlive the process that ran it: one left open by a crash is over, and was never acknowledged.
+  const stored = await store.latestModel();
+  if (stored) {
+    const items = decodeModelHeader(splitServedFile(stored.data)[0]!).header.items;
+    if (items !== catalogue.length) {
+      await store.close();
+      throw new StartupError(`the catalogue has ${catalogue.length} items but the stored model has ${items}: use the catalogue the data directory was created with, or a fresh data directory`);
+    }
+  }
   const interrupted = await store.abortOpenRounds('interrupted: the server stopped during the round', Date.now());
   if (interrupted > 0) logger.warn({ rounds: interrupted }, 'marked rounds interrupted by the last stop as aborted');
   const initial = await ensureInitialModel(store, { items: catalogue.length, shards: 1, now: Date.now });
@@ -73,13 +84,17 @@ export async function run(config: Config, overrides: RunOverrides = {}): Promise
   const sodium = sodiumModule;
   const masks = createParallelMaskApplier(sodium);
   const { serverLearningRate, averaging, ...training } = config.training;
+  const metrics = createMetrics();
   const coordinator = createCoordinator({
     store,
     sodium,
     settings: { ...training, localEpochs: 1, endOfRound: { serverLearningRate, averaging } },
     uniform01: sodiumUniform01(sodium),
     applyMasks: masks.apply,
-    log: (event, fields) => logger.info(fields, event),
+    log: (event, fields) => {
+      logger.info(fields, event);
+      metrics.roundEvent(event, fields);
+    },
   });
   const limits = {
     ...(config.maxVectorLength !== undefined ? { vectorLength: config.maxVectorLength } : {}),
@@ -88,7 +103,19 @@ export async function run(config: Config, overrides: RunOverrides = {}): Promise
 
   let server: Awaited<ReturnType<typeof createServer>>;
   try {
-    server = await createServer({ store, host: coordinator, sodium, port: config.port, hostname: config.hostname, logger, limits });
+    server = await createServer({
+      store,
+      host: coordinator,
+      sodium,
+      port: config.port,
+      hostname: config.hostname,
+      logger,
+      limits,
+      metrics,
+      rateLimit: config.rateLimit,
+      trustProxy: config.trustProxy,
+      serving: { catalogue, facts: { ...training, serverLearningRate, averaging } },
+    });
   } catch (err) {
     await store.close();
     const code = (err as { code?: string }).code;

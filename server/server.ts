@@ -11,7 +11,12 @@ import { updateLength } from '../models/federated/update-vector';
 import type { Sodium } from '../shared/secagg/sodium';
 import { generateSigningKeyPair } from '../shared/secagg/sign';
 import { createApp } from './http/app';
+import { describeKey, type DeploymentFacts } from './http/transparency-routes';
 import { createLogger, type Logger } from './log/logger';
+import { createMetrics, type Metrics } from './metrics';
+import { indexCatalogue } from './serving/catalogue-index';
+import { createServedModelCache } from './serving/served-model';
+import type { ItemMeta } from '../shared/data/interactions';
 import type { RoundHost } from './rounds/host';
 import type { Store } from './store/store';
 import { createGateway, WS_PATH } from './ws/gateway';
@@ -37,6 +42,13 @@ export interface ServerOptions {
   /** Gateway limits; vectorLength defaults to the latest model's update length. */
   limits?: Partial<GatewayLimits>;
   now?: () => number;
+  metrics?: Metrics;
+  /** Anonymous HTTP requests per second per client address (default 0: off). */
+  rateLimit?: number;
+  /** Express's `trust proxy` (default false). */
+  trustProxy?: false | number;
+  /** The recommender's routes and the model card need the catalogue (in model row order) and the deployment's settings. */
+  serving?: { catalogue: readonly ItemMeta[]; facts: DeploymentFacts };
 }
 
 /** A listening server. */
@@ -48,6 +60,7 @@ export interface RunningServer {
   serverKey: Uint8Array;
   limits: GatewayLimits;
   maxPayload: number;
+  metrics: Metrics;
   /** Stop listening, close every WebSocket (1001) and HTTP connection. The store stays open. */
   close(): Promise<void>;
 }
@@ -76,11 +89,18 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   const vectorLength = options.limits?.vectorLength ?? (await modelVectorLength(options.store)) ?? FALLBACK_VECTOR_LENGTH;
   const limits = resolveLimits({ ...options.limits, vectorLength });
   const identity = await options.store.serverIdentity(() => generateSigningKeyPair(readySodium), now());
+  const metrics = options.metrics ?? createMetrics();
+  const serving = options.serving && {
+    catalogue: indexCatalogue(options.serving.catalogue),
+    served: createServedModelCache(options.store),
+    facts: options.serving.facts,
+    serverKey: describeKey(identity.publicKey, identity.createdAt),
+  };
 
-  const server = createHttpServer(createApp({ store: options.store, logger }));
+  const server = createHttpServer(createApp({ store: options.store, logger, metrics, rateLimit: options.rateLimit ?? 0, trustProxy: options.trustProxy ?? false, ...(serving && { serving }) }));
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
-  const gateway = createGateway({ server, store: options.store, host: options.host, sodium, identity, logger, limits, now });
+  const gateway = createGateway({ server, store: options.store, host: options.host, sodium, identity, logger, limits, now, onRefusal: (code) => metrics.refusals.inc({ code, transport: 'ws' }) });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -100,6 +120,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     serverKey: identity.publicKey,
     limits,
     maxPayload: gateway.maxPayload,
+    metrics,
     async close() {
       await gateway.close();
       await new Promise<void>((resolve) => {

@@ -22,5 +22,9 @@ export async function loadCatalogue(file: string | URL): Promise<ItemMeta[]> {
     throw err;
   }
   const movies = parseMovieLensMovies(text.replace(/^\uFEFF/, '').split(/\r?\n/), name);
+  for (const id of movies.keys()) {
+    // The API names items by these ids as JSON numbers: they must be exact integers.
+    if (!/^[0-9]{1,16}$/.test(id) || !Number.isSafeInteger(Number(id))) throw new DatasetError(name, undefined, 'movieIds that are whole numbers below 2^53', `movieId ${JSON.stringify(id.slice(0, 40))}`);
+  }
   return [...movies].map(([externalId, m]) => ({ externalId, title: m.title, categories: m.categories }));
 }

@@ -11,6 +11,7 @@ export const HTTP_PROBLEMS = {
   'route.method_not_allowed': { http: 405, text: 'the resource does not support that method' },
   'query.invalid': { http: 400, text: 'a query parameter is missing, malformed or out of range' },
   'model.unavailable': { http: 503, text: 'no model has been published yet' },
+  'item.not_found': { http: 404, text: 'the catalogue has no such item' },
 } as const;
 
 export type ProblemCode = keyof typeof HTTP_PROBLEMS | RefusalCode;

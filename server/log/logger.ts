@@ -1,17 +1,11 @@
-// Structured logs (pino) that never hold a device id in full, nor model or update content.
+// Structured logs (pino) that hold no device identifier, key, stable per-device tag, item history, model or update.
 //
-// Device ids are logged as `device`: a short hash, enough to follow one device through the logs but
-// not its key. A `deviceId` field that slips into a log call anyway is replaced by the same hash
-// (redaction as a second line of defence, not the first). Callers log sizes and counts, never bytes.
-import { createHash } from 'node:crypto';
+// A connection is named by a per-process counter (`conn`), which means nothing after a restart and cannot be
+// joined with anything a device sends. A device-id field that slips into a log call anyway is replaced by a
+// fixed word (redaction as a second line of defence, not the first). Callers log sizes and counts, never bytes.
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 
 export type { Logger };
-
-/** A 12-hex-character tag for a device id: stable across logs, not the id itself. */
-export function deviceTag(deviceId: string): string {
-  return createHash('sha256').update('confidant/log-tag/v1\0').update(deviceId).digest('hex').slice(0, 12);
-}
 
 /** Options of createLogger. */
 export interface LoggerOptions {
@@ -27,8 +21,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       level: options.level ?? 'info',
       base: { service: 'confidant' },
       redact: {
-        paths: ['deviceId', '*.deviceId', 'device_id', '*.device_id'],
-        censor: (value) => (typeof value === 'string' ? deviceTag(value) : '[redacted]'),
+        paths: ['deviceId', '*.deviceId', 'device_id', '*.device_id', 'device', '*.device', 'history', '*.history'],
+        censor: '[redacted]',
       },
     },
     options.destination,

@@ -3,7 +3,7 @@
 // Records are copied in and out, so a caller that mutates what it passed or got back cannot change
 // the stored state, just as with a database.
 import { StoreError } from './errors';
-import type { Checkpoint, CheckpointInfo, DeviceRecord, Initialisation, ModelVersion, ModelVersionInfo, NewRound, PrivacyAccount, RoundAbort, RoundCommit, RoundRecord, ServerIdentity, ShardRecord, Store } from './store';
+import type { Checkpoint, CheckpointInfo, DeviceRecord, Initialisation, ModelVersion, ModelVersionInfo, NewRound, PrivacyAccount, RoundAbort, RoundCommit, RoundCounts, RoundRecord, ServerIdentity, ShardRecord, Store, StoredIdentity } from './store';
 import { checkDeviceId, checkIdentity, checkInitialisation, checkLimit, checkNewRound, checkReason, checkRoundAbort, checkRoundCommit, checkShard, checkTime, sha256Hex } from './validate';
 
 const copyModel = (m: ModelVersion): ModelVersion => ({ ...structuredClone({ ...m, data: undefined }), data: m.data.slice() });
@@ -20,7 +20,7 @@ export class MemoryStore implements Store {
   private readonly shards: { lineage: number; account: PrivacyAccount }[] = [];
   /** Ascending by id. */
   private readonly checkpoints: Checkpoint[] = [];
-  private identity: ServerIdentity | undefined;
+  private identity: StoredIdentity | undefined;
 
   async registerDevice(deviceId: string, at: number): Promise<{ device: DeviceRecord; created: boolean }> {
     checkDeviceId(deviceId);
@@ -186,14 +186,21 @@ export class MemoryStore implements Store {
     return this.rounds.slice(-limit).reverse().map((r) => ({ ...r }));
   }
 
-  async serverIdentity(generate: () => ServerIdentity, at: number): Promise<ServerIdentity> {
+  async countRounds(): Promise<RoundCounts[]> {
+    return this.shards.map((_, shard) => {
+      const mine = this.rounds.filter((r) => r.shard === shard);
+      return { shard, completed: mine.filter((r) => r.status === 'completed').length, aborted: mine.filter((r) => r.status === 'aborted').length };
+    });
+  }
+
+  async serverIdentity(generate: () => ServerIdentity, at: number): Promise<StoredIdentity> {
     checkTime(at, 'at');
     if (!this.identity) {
       const fresh = generate();
       checkIdentity(fresh);
-      this.identity = { publicKey: fresh.publicKey.slice(), privateKey: fresh.privateKey.slice() };
+      this.identity = { publicKey: fresh.publicKey.slice(), privateKey: fresh.privateKey.slice(), createdAt: at };
     }
-    return { publicKey: this.identity.publicKey.slice(), privateKey: this.identity.privateKey.slice() };
+    return { publicKey: this.identity.publicKey.slice(), privateKey: this.identity.privateKey.slice(), createdAt: this.identity.createdAt };
   }
 
   async close(): Promise<void> {}

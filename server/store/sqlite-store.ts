@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
 import { StoreError } from './errors';
 import { migrate } from './migrations';
-import type { Checkpoint, CheckpointInfo, DeviceRecord, Initialisation, ModelVersion, ModelVersionInfo, NewRound, RoundAbort, RoundCommit, RoundRecord, ServerIdentity, ShardRecord, Store } from './store';
+import type { Checkpoint, CheckpointInfo, DeviceRecord, Initialisation, ModelVersion, ModelVersionInfo, NewRound, RoundAbort, RoundCommit, RoundCounts, RoundRecord, ServerIdentity, ShardRecord, Store, StoredIdentity } from './store';
 import { modelProvenanceSchema, privacyAccountSchema } from './store';
 import { checkDeviceId, checkIdentity, checkInitialisation, checkLimit, checkNewRound, checkReason, checkRoundAbort, checkRoundCommit, checkShard, checkTime, sha256Hex } from './validate';
 
@@ -309,9 +309,16 @@ export class SqliteStore implements Store {
     return (this.db.prepare('SELECT * FROM rounds ORDER BY id DESC LIMIT ?').all(limit) as RoundRow[]).map(toRound);
   }
 
-  async serverIdentity(generate: () => ServerIdentity, at: number): Promise<ServerIdentity> {
+  async countRounds(): Promise<RoundCounts[]> {
+    const rows = this.db
+      .prepare("SELECT s.shard AS shard, count(r.id) FILTER (WHERE r.status = 'completed') AS completed, count(r.id) FILTER (WHERE r.status = 'aborted') AS aborted FROM shards s LEFT JOIN rounds r ON r.shard = s.shard GROUP BY s.shard ORDER BY s.shard")
+      .all() as RoundCounts[];
+    return rows.map((r) => ({ shard: r.shard, completed: r.completed, aborted: r.aborted }));
+  }
+
+  async serverIdentity(generate: () => ServerIdentity, at: number): Promise<StoredIdentity> {
     checkTime(at, 'at');
-    const read = () => this.db.prepare('SELECT public_key, private_key FROM server_identity WHERE id = 1').get() as { public_key: Buffer; private_key: Buffer } | undefined;
+    const read = () => this.db.prepare('SELECT public_key, private_key, created_at FROM server_identity WHERE id = 1').get() as { public_key: Buffer; private_key: Buffer; created_at: number } | undefined;
     const getOrCreate = this.db.transaction(() => {
       const existing = read();
       if (existing) return existing;
@@ -321,7 +328,7 @@ export class SqliteStore implements Store {
       return read()!;
     });
     const row = getOrCreate.immediate();
-    return { publicKey: new Uint8Array(row.public_key), privateKey: new Uint8Array(row.private_key) };
+    return { publicKey: new Uint8Array(row.public_key), privateKey: new Uint8Array(row.private_key), createdAt: row.created_at };
   }
 
   async close(): Promise<void> {

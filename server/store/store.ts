@@ -200,6 +200,18 @@ export interface ServerIdentity {
   privateKey: Uint8Array;
 }
 
+/** The stored identity, with when it was made. */
+export interface StoredIdentity extends ServerIdentity {
+  createdAt: number;
+}
+
+/** Rounds of one shard by how they ended. */
+export interface RoundCounts {
+  shard: number;
+  completed: number;
+  aborted: number;
+}
+
 /** The store contract. Failures are StoreErrors (store/errors.ts) with a stable code. */
 export interface Store {
   /** Register a device, or return the existing record unchanged (idempotent); `created` says which. */
@@ -243,9 +255,11 @@ export interface Store {
   abortOpenRounds(reason: string, at: number): Promise<number>;
   /** Newest first. */
   listRounds(limit: number): Promise<RoundRecord[]>;
+  /** Completed and aborted rounds of every shard, in shard order. */
+  countRounds(): Promise<RoundCounts[]>;
 
   /** The server's key pair: the stored one, or `generate()`'s result stored now (first run). */
-  serverIdentity(generate: () => ServerIdentity, at: number): Promise<ServerIdentity>;
+  serverIdentity(generate: () => ServerIdentity, at: number): Promise<StoredIdentity>;
 
   close(): Promise<void>;
 }

@@ -14,7 +14,7 @@ import { PROTOCOL_VERSION, type ClientMessage, type ServerWireMessage } from '..
 import { parseClientMessage } from '../../shared/protocol/parse';
 import type { Sodium } from '../../shared/secagg/sodium';
 import { devicePublicKey } from '../device-id';
-import { deviceTag, type Logger } from '../log/logger';
+import type { Logger } from '../log/logger';
 import type { DeviceChannel, RoundHost, RoundMessage } from '../rounds/host';
 import type { Store } from '../store/store';
 import { verifyAuth } from './auth';
@@ -34,6 +34,8 @@ export interface ConnectionContext {
   maxBinaryBytes: number;
   /** A peer that leaves more than this unread is dropped (slow-reader defence). */
   maxSendBufferBytes: number;
+  /** Count a refusal (metrics). */
+  onRefusal(code: string): void;
   /** Make `conn` its device's live connection, closing any older one. */
   attach(conn: Connection): void;
   /** `conn` closed: forget it if it is still its device's live connection. */
@@ -146,7 +148,6 @@ export class Connection {
     this.state = 'authenticated';
     this.device = deviceId;
     clearTimeout(this.handshakeTimer);
-    this.log = this.log.child({ device: deviceTag(deviceId) });
     this.log.info({ registered }, 'device authenticated');
     this.ctx.attach(this);
     this.send({ type: 'welcome', deviceId, registered });
@@ -178,6 +179,7 @@ export class Connection {
 
   private refuse(err: ProtocolError, counts: boolean): void {
     const r = err.toRefusal();
+    this.ctx.onRefusal(r.code);
     this.log.info({ code: r.code, path: r.path?.slice(0, 4) }, 'refused');
     const path = r.path?.slice(0, MAX_PATH_PARTS).map((p) => (typeof p === 'string' ? p.slice(0, 64) : p));
     this.send({ type: 'refused', code: r.code, message: r.message.slice(0, MAX_REFUSAL_TEXT), ...(path ? { path } : {}) });

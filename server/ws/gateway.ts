@@ -25,6 +25,8 @@ export interface GatewayOptions {
   logger: Logger;
   limits: GatewayLimits;
   now?: () => number;
+  /** Called with the code of every refusal sent (for metrics). */
+  onRefusal?: (code: string) => void;
 }
 
 /** A running gateway. */
@@ -71,6 +73,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     maxTextBytes: textMessageBytes(limits.maxCohort),
     maxBinaryBytes: maskedFrameBytes(limits.vectorLength),
     maxSendBufferBytes: SEND_BUFFER_MESSAGES * maxPayload,
+    onRefusal: options.onRefusal ?? (() => {}),
     attach(conn) {
       const deviceId = conn.deviceId!;
       // A newer connection replaces the older one (a device reconnecting after a network change);

@@ -26,6 +26,7 @@ export interface UnmaskInput {
   applyMasks?: MaskApplier;
 }
 
+/** `owner` names the device by role and position ("survivor 3"), never by id: the reason reaches logs and broadcasts. */
 function decodeAll(owner: string, encoded: readonly Uint8Array[] | undefined, threshold: number): Share[] {
   const shares: Share[] = [];
   const xs = new Set<number>();
@@ -52,17 +53,17 @@ export function unmaskSum(input: UnmaskInput): Uint32Array {
 export function maskTerms(input: Omit<UnmaskInput, 'maskedSum' | 'applyMasks'>): MaskTerm[] {
   const { sodium, threshold } = input;
   const terms: MaskTerm[] = [];
-  for (const u of input.survivors) {
+  for (const [position, u] of input.survivors.entries()) {
     const ad = input.advertised.get(u)!;
     // A share that does not rebuild the committed seed is tampered with: try other t-subsets.
-    const seed = combineVerified(decodeAll(u, input.selfSeedShares.get(u), threshold), threshold, 32, (s) => sodium.memcmp(seedCommitment(sodium, s), ad.seedCommitment));
+    const seed = combineVerified(decodeAll(`survivor ${position}`, input.selfSeedShares.get(u), threshold), threshold, 32, (s) => sodium.memcmp(seedCommitment(sodium, s), ad.seedCommitment));
     terms.push({ seed, sign: -1 });
   }
   const survivors = new Set(input.survivors);
-  for (const v of input.dropped) {
+  for (const [position, v] of input.dropped.entries()) {
     const ad = input.advertised.get(v)!;
     // Verified against the advertised key here, so each agreement below need not check the pair again.
-    const privateKey = combineVerified(decodeAll(v, input.maskKeyShares.get(v), threshold), threshold, 32, (k) => sodium.memcmp(sodium.crypto_scalarmult_base(k), ad.maskKey));
+    const privateKey = combineVerified(decodeAll(`dropped device ${position}`, input.maskKeyShares.get(v), threshold), threshold, 32, (k) => sodium.memcmp(sodium.crypto_scalarmult_base(k), ad.maskKey));
     const keys = { publicKey: ad.maskKey, privateKey };
     for (const u of input.graph.get(v) ?? []) {
       if (!survivors.has(u)) continue;

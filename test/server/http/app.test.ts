@@ -162,6 +162,9 @@ describe('errors', () => {
     const res = await fetch(`${url}/v1/model`, { method: 'DELETE' });
     await expectProblem(res, 405, 'route.method_not_allowed');
     expect(res.headers.get('allow')).toBe('GET, HEAD');
+    const shard = await fetch(`${url}/v1/shards/0/model`, { method: 'PUT' });
+    await expectProblem(shard, 405, 'route.method_not_allowed');
+    expect(shard.headers.get('allow')).toBe('GET, HEAD');
   });
 
   it('a JSON body over 16 kB is a 413 problem; a malformed one a 400 problem', async () => {
@@ -179,11 +182,19 @@ describe('errors', () => {
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   });
 
-  it('logs one line per request with method, path and status, without the query string', async () => {
-    const { url, lines } = await start();
+  it('logs one line per request with method, route pattern and status: never the path, its ids, or the query string', async () => {
+    const { store, url, lines } = await start();
+    await publishTiny(store);
     await fetch(`${url}/v1/health?secret=1`);
-    const line = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'http');
-    expect(line).toMatchObject({ method: 'GET', path: '/v1/health', status: 200 });
-    expect(lines.join('')).not.toContain('secret');
+    await fetch(`${url}/v1/shards/0/model?x=secret2`);
+    await fetch(`${url}/v1/no/such/8675309`);
+    const http = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'http');
+    expect(http).toEqual([
+      expect.objectContaining({ method: 'GET', route: '/v1/health', status: 200 }),
+      expect.objectContaining({ method: 'GET', route: '/v1/shards/:shard/model', status: 200 }),
+      expect.objectContaining({ method: 'GET', route: '(no route)', status: 404 }),
+    ]);
+    const text = lines.join('');
+    for (const leak of ['secret', '8675309', '/v1/shards/0/']) expect(text).not.toContain(leak);
   });
 });

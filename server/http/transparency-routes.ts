@@ -1,0 +1,100 @@
+// The model card as data (GET /v1/transparency) and the server's public keys (GET /v1/keys).
+import { Router } from 'express';
+import { keysResponseSchema, transparencyResponseSchema, type PublicKey, type TransparencyResponse } from '../../shared/protocol/http';
+import { keyFingerprint, keyId } from '../../shared/protocol/key-id';
+import { toBase64Url } from '../../shared/protocol/encoding';
+import type { PrivacySettings } from '../../shared/dp/mechanism';
+import type { Store } from '../store/store';
+import type { ServedModelCache } from '../serving/served-model';
+import { accountEpsilon } from '../training/privacy-account';
+import { HttpProblem } from './problems';
+import { sendValidated } from './respond';
+
+/** The deployment's settings as the model card states them. */
+export interface DeploymentFacts {
+  samplingRate: number;
+  clipNorm: number;
+  graph: 'complete' | 'sparse';
+  minCohort: number;
+  serverLearningRate: number;
+  averaging: number;
+  privacy: PrivacySettings;
+}
+
+/** How many versions the card lists. */
+const VERSIONS_SHOWN = 50;
+
+/** A public key as GET /v1/keys lists it. */
+export function describeKey(publicKey: Uint8Array, createdAt: number): PublicKey {
+  return { id: keyId(publicKey), algorithm: 'Ed25519', publicKey: toBase64Url(publicKey), fingerprint: keyFingerprint(publicKey), use: ['receipts', 'device-authentication'], status: 'active', createdAt };
+}
+
+/** GET /transparency and /keys (mounted under /v1). */
+export function transparencyRoutes(o: { store: Store; served: ServedModelCache; facts: DeploymentFacts; serverKey: PublicKey }): Router {
+  const router = Router();
+  const { facts } = o;
+  const dp = facts.privacy.mode !== 'off';
+
+  router.get('/keys', (_req, res) => {
+    sendValidated(res, keysResponseSchema, { keys: [o.serverKey] }, 'public, max-age=300');
+  });
+
+  router.get('/transparency', async (_req, res) => {
+    const served = await o.served.current();
+    const latest = await o.store.latestModelInfo();
+    if (!served || !latest) throw new HttpProblem('model.unavailable', 'no model has been published yet', { 'Retry-After': '30' });
+    const [shards, counts, versions] = await Promise.all([o.store.listShards(), o.store.countRounds(), o.store.listModelVersions(VERSIONS_SHOWN)]);
+    const { items, dim } = served.tables.shards[0]!;
+    const S = served.tables.shards.length;
+    const card: TransparencyResponse = {
+      model: {
+        kind: 'implicit-feedback matrix factorisation',
+        description: `Every item of the catalogue has a vector of ${dim} numbers and a bias, learned from what people did with items. Who you are is never part of the model: your own vector is worked out on your device from your own history, whenever it is needed.${S > 1 ? ` The model is ${S} independent parts (shards), each trained by its own group of devices, so that one person can be forgotten by retraining one part.` : ''}`,
+        howScoresWork: 'An item\'s score for you is its bias plus one share per item in your history. Each share is exactly what that history item adds (or takes away), so the reasons shown beside a recommendation add up to its score.',
+        version: latest.version,
+        sha256: latest.sha256,
+        createdAt: latest.createdAt,
+        items,
+        dim,
+        shards: S,
+      },
+      training: {
+        description: `In each round, devices that allow training are sampled with probability ${facts.samplingRate}; each one trains on its own data, clips its update to length ${facts.clipNorm}, and sends it masked so that the server can read only the sum of the round (secure aggregation). The served model is an average of recent rounds.`,
+        samplingRate: facts.samplingRate,
+        clipNorm: facts.clipNorm,
+        secureAggregation: facts.graph === 'complete' ? 'Bonawitz et al. 2017, every device paired with every other' : 'SecAgg+ (Bell et al. 2020), each device paired with a random neighbourhood',
+        serverLearningRate: facts.serverLearningRate,
+        averaging: facts.averaging,
+        minCohort: facts.minCohort,
+      },
+      privacy: {
+        description: dp
+          ? `Differential privacy (${facts.privacy.mode} noise): whatever one person did changes the chance of any model by at most a factor e^ε (except with probability δ = ${facts.privacy.delta}). ε is counted per shard by a Rényi-DP accountant over every round run, and never goes down, not even when a shard is rolled back. Training stops before any shard would pass ε = ${facts.privacy.epsilonBudget}.`
+          : 'Updates are only ever seen summed over a round (secure aggregation), but no differential-privacy noise is added: ε is unbounded.',
+        mode: facts.privacy.mode,
+        noiseMultiplier: dp ? facts.privacy.noiseMultiplier : null,
+        delta: dp ? facts.privacy.delta : null,
+        epsilonBudget: dp ? facts.privacy.epsilonBudget : null,
+        shards: shards.map((s) => ({ shard: s.shard, epsilon: accountEpsilon(s.account, facts.privacy.delta), rounds: counts[s.shard]?.completed ?? 0 })),
+      },
+      rounds: { completed: counts.reduce((a, c) => a + c.completed, 0), aborted: counts.reduce((a, c) => a + c.aborted, 0) },
+      versions: versions.map((v) => ({
+        version: v.version,
+        createdAt: v.createdAt,
+        sha256: v.sha256,
+        cause: v.provenance.cause,
+        shard: v.provenance.shard,
+        round: v.provenance.round,
+        cohortSize: v.provenance.cohortSize,
+        survivors: v.provenance.survivors,
+        clippedUpdates: v.provenance.valuesClipped,
+        epsilon: v.provenance.epsilon,
+      })),
+      deletions: { honoured: 0, pending: 0 },
+      receiptKey: o.serverKey,
+    };
+    sendValidated(res, transparencyResponseSchema, card, 'no-cache');
+  });
+
+  return router;
+}
