@@ -10,7 +10,7 @@ import type { PublicKey } from '../../shared/protocol/http';
 import { MAX_HISTORY } from '../../shared/protocol/http';
 import { modelRoutes } from './model-routes';
 import { HttpProblem, problem, sendProblem, toProblem } from './problems';
-import { perAddressLimit } from './rate-limit';
+import { perAddressLimit, type RateLimit } from './rate-limit';
 import { servingRoutes } from './serving-routes';
 import { transparencyRoutes, type DeploymentFacts } from './transparency-routes';
 
@@ -28,8 +28,8 @@ export interface AppOptions {
   store: Store;
   logger: Logger;
   metrics: Metrics;
-  /** Anonymous requests per second per client address (0 = off). */
-  rateLimit: number;
+  /** Anonymous requests per window per client address (limit 0 = off). */
+  rateLimit: RateLimit;
   /** Express's `trust proxy` (false, or how many proxy hops to believe). */
   trustProxy: false | number;
   serving?: { catalogue: CatalogueIndex; served: ServedModelCache; facts: DeploymentFacts; serverKey: PublicKey };
