@@ -16,6 +16,8 @@ import { runPrivacySweep } from './experiments/privacy-sweep';
 import { calibrateNoiseMultiplier, compose, createAccountant, DEFAULT_ORDERS, epsilon } from '../shared/dp';
 import { formatTable, printMetricsTable } from './table';
 import { runLocalUpdateSpeed } from './experiments/local-update-speed';
+import { runServeLoad } from './experiments/serve-load';
+import { runExplanations } from './experiments/explanations';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The embedded default dataset: MovieLens latest-small, vendored under data/. */
@@ -159,6 +161,36 @@ export function buildProgram(): Command {
       const { rows } = await runPrivacySweep({ ...inputs, out, levels, delta: opts.delta, noise: opts.noise, secagg: opts.secagg === 'on' });
       const key = opts.protocol === 'loo' ? 'HR@10' : 'Recall@20';
       process.stdout.write(`${formatTable(['ε', 'σ', key, 'attack AUC', 'plain FedAvg AUC', 'secagg AUC', 'prior AUC'], rows.map((r) => [Number.isFinite(r.epsilon) ? r.epsilon : 'inf', r.sigma, r.metrics[key] ?? NaN, r.attackAUC, r.attack?.plainAUC ?? NaN, r.attack?.secaggAUC ?? NaN, r.attack?.priorAUC ?? NaN]))}\n`);
+      process.stdout.write(`\nwrote ${path.join(out, 'results.json')} and ${path.join(out, 'report.html')}\n`);
+    });
+
+  dataOptions(program.command('explanations').description('how faithful the served "why" is: exact shares, the counterfactual test, and deletion curves against random and cosine explainers'))
+    .option('--users <n>', 'users to sample (default: all with 5 or more training items)', intOption(1))
+    .option('--shards <n>', 'user shards, each training its own model; the served score is their mean', intOption(1, 64), 1)
+    .action(async (opts: { data: string; format?: DatasetFormat; seed: number; out?: string; users?: number; shards: number }) => {
+      const backend = describeBackend(await initBackend());
+      const data = await loadDataset(opts.data, opts.format ? { format: opts.format } : {});
+      const out = path.resolve(opts.out ?? path.join('out', 'explanations'));
+      process.stderr.write(`dataset ${data.name}: ${data.users} users, ${data.items} items, ${data.user.length} interactions; backend ${backend}\n`);
+      const r = await runExplanations({ data, seed: opts.seed, out, backend, shards: opts.shards, ...(opts.users !== undefined && { users: opts.users }), log: (l) => process.stderr.write(`${l}\n`) });
+      process.stdout.write(`${r.users} users, ${r.pairs} (user, item) pairs, ${r.config.shards} shard(s); ${r.timings.total!.toFixed(1)} s\n`);
+      process.stdout.write(`max |bias + Σ shares − score| = ${r.maxShareGap.toExponential(3)} (${r.maxShareGapFloat32Ulps.toPrecision(3)} float32 ulps of the score)\n`);
+      process.stdout.write(`counterfactual (largest share removed): mean |change − share| ${r.counterfactualMeanAbsGap.toFixed(4)} (mean share ${r.counterfactualMeanShare.toFixed(4)}, mean change ${r.counterfactualMeanChange.toFixed(4)}), Spearman ρ ${r.counterfactualRankCorrelation.toFixed(4)}\n`);
+      const ks = Object.keys(r.rows[0]!.del);
+      process.stdout.write(`${formatTable(['explainer', ...ks.map((k) => `DEL@${k}`)], r.rows.map((row) => [row.explainer, ...ks.map((k) => row.del[k]!)]))}\n`);
+      process.stdout.write(`shares beat both baselines at ${ks.map((k) => `DEL@${k} ${r.sharesBeatBaselines[k] ? 'yes' : 'no'}`).join(', ')}\n`);
+      process.stdout.write(`\nwrote ${path.join(out, 'results.json')} and ${path.join(out, 'report.html')}\n`);
+    });
+
+  dataOptions(program.command('serve-load').description('the real server under load: /v1/items/:id/similar and /v1/recommendations driven by autocannon on loopback'))
+    .option('--seconds <n>', 'seconds per run', intOption(1, 3600), 10)
+    .option('--rate <n>', 'requests per second offered to each route in the fixed-rate run', intOption(1, 1_000_000), 500)
+    .option('--connections <n>', 'concurrent connections', intOption(1, 10_000), 50)
+    .action(async (opts: { data: string; format?: DatasetFormat; seed: number; out?: string; seconds: number; rate: number; connections: number }) => {
+      const data = await loadDataset(opts.data, opts.format ? { format: opts.format } : {});
+      const out = path.resolve(opts.out ?? path.join('out', 'serve-load'));
+      const { rows } = await runServeLoad({ data, seconds: opts.seconds, rate: opts.rate, connections: opts.connections, seed: opts.seed, out });
+      process.stdout.write(`${formatTable(['route', 'mode', 'rps', 'p50 ms', 'p99 ms', 'errors'], rows.map((r) => [r.route, r.mode, r.rps, r.p50Ms, r.p99Ms, r.errors]))}\n`);
       process.stdout.write(`\nwrote ${path.join(out, 'results.json')} and ${path.join(out, 'report.html')}\n`);
     });
 
