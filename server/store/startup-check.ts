@@ -5,13 +5,31 @@ import { splitServedFile } from '../../models/served-file';
 import type { Store } from './store';
 import { sha256Hex } from './validate';
 
+/** One line of SQLite's report (integrity_check puts newlines inside its rows), at most 300 characters. */
+const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, '; ').slice(0, 300);
+
 /** Why a store cannot be served, one line per problem (empty: it can). */
 export async function startupProblems(store: Store & { integrityCheck?: () => string }): Promise<string[]> {
-  const problems: string[] = [];
   if (store.integrityCheck) {
-    const result = store.integrityCheck();
-    if (result !== 'ok') return [`the database fails PRAGMA integrity_check: ${result.slice(0, 300)}`];
+    let result: string;
+    try {
+      result = store.integrityCheck();
+    } catch (err) {
+      // A damaged b-tree page can make the check itself fail (SQLITE_CORRUPT) rather than report.
+      result = (err as Error).message;
+    }
+    if (result !== 'ok') return [`the database fails PRAGMA integrity_check: ${oneLine(result)}`];
   }
+  try {
+    return await fileProblems(store);
+  } catch (err) {
+    return [`the database cannot be read: ${oneLine((err as Error).message)}`];
+  }
+}
+
+/** The latest model version and each shard's current checkpoint: checksums and decoding. */
+async function fileProblems(store: Store): Promise<string[]> {
+  const problems: string[] = [];
   const latest = await store.latestModel();
   if (latest) {
     if (sha256Hex(latest.data) !== latest.sha256) problems.push(`model version ${latest.version} does not match its recorded SHA-256`);
