@@ -21,7 +21,7 @@ import { POPULARITY_BASIS, popularItems } from '../../shared/recommend/popular';
 import type { CatalogueIndex } from '../serving/catalogue-index';
 import type { ServedModel, ServedModelCache } from '../serving/served-model';
 import { HttpProblem } from './problems';
-import { sendValidated } from './respond';
+import { sendJson } from './respond';
 
 const RETRY_AFTER_S = 30;
 
@@ -58,7 +58,7 @@ export function servingRoutes(o: { catalogue: CatalogueIndex; served: ServedMode
     const q = query(catalogueQuerySchema, req);
     if (q.category !== undefined) categoryRows(catalogue, [q.category], 'query parameter category');
     const { items, total } = catalogue.search(q);
-    sendValidated(res, catalogueResponseSchema, { items, total, offset: q.offset, limit: q.limit, categories: [...catalogue.categories] }, 'public, max-age=60');
+    sendJson(res, catalogueResponseSchema, { items, total, offset: q.offset, limit: q.limit, categories: [...catalogue.categories] }, 'public, max-age=60');
   });
 
   router.get('/items/:id/similar', async (req, res) => {
@@ -68,12 +68,12 @@ export function servingRoutes(o: { catalogue: CatalogueIndex; served: ServedMode
     const { k } = query(similarQuerySchema, req);
     const served = await servedOrUnavailable(o.served);
     const of = catalogue.item(row);
-    const similar = similarItems(served.tables, served.norms, row, k).map((n) => {
+    const similar = similarItems(served.tables, served.similarity, row, k).map((n) => {
       const item = catalogue.item(n.item);
       const sharedCategories = item.categories.filter((c) => of.categories.includes(c));
       return { item, reason: { similarity: n.similarity, share: n.share, sharedCategories, text: describeNeighbour({ of: of.title, item: item.title }, n, sharedCategories) } };
     });
-    sendValidated(res, similarResponseSchema, { item: of, similar, model: served.ref }, 'no-cache');
+    sendJson(res, similarResponseSchema, { item: of, similar, model: served.ref }, 'no-cache');
   });
 
   router.get('/popular', async (req, res) => {
@@ -81,7 +81,7 @@ export function servingRoutes(o: { catalogue: CatalogueIndex; served: ServedMode
     const keep = q.category !== undefined ? categoryRows(catalogue, [q.category], 'query parameter category') : () => true;
     const served = await servedOrUnavailable(o.served);
     const items = popularItems(served.biases, q.k, keep).map((p) => ({ item: catalogue.item(p.item), score: p.score }));
-    sendValidated(res, popularResponseSchema, { items, basis: `${POPULARITY_BASIS} (model version ${served.ref.version})`, model: served.ref }, 'no-cache');
+    sendJson(res, popularResponseSchema, { items, basis: `${POPULARITY_BASIS} (model version ${served.ref.version})`, model: served.ref }, 'no-cache');
   });
 
   router.post('/recommendations', async (req, res) => {
@@ -106,7 +106,7 @@ export function servingRoutes(o: { catalogue: CatalogueIndex; served: ServedMode
       shares: r.shares.map((s) => ({ item: catalogue.idOf(s.item), share: s.share })),
     }));
     // private: the answer is about one person's history, so no shared cache may keep it.
-    sendValidated(res, recommendationResponseSchema, { items, model: served.ref }, 'private, no-store');
+    sendJson(res, recommendationResponseSchema, { items, model: served.ref }, 'private, no-store');
   });
 
   return router;

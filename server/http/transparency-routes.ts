@@ -8,7 +8,7 @@ import type { Store } from '../store/store';
 import type { ServedModelCache } from '../serving/served-model';
 import { accountEpsilon } from '../training/privacy-account';
 import { HttpProblem } from './problems';
-import { sendValidated } from './respond';
+import { sendJson } from './respond';
 
 /** The deployment's settings as the model card states them. */
 export interface DeploymentFacts {
@@ -36,7 +36,7 @@ export function transparencyRoutes(o: { store: Store; served: ServedModelCache; 
   const dp = facts.privacy.mode !== 'off';
 
   router.get('/keys', (_req, res) => {
-    sendValidated(res, keysResponseSchema, { keys: [o.serverKey] }, 'public, max-age=300');
+    sendJson(res, keysResponseSchema, { keys: [o.serverKey] }, 'public, max-age=300');
   });
 
   router.get('/transparency', async (_req, res) => {
@@ -93,7 +93,7 @@ export function transparencyRoutes(o: { store: Store; served: ServedModelCache; 
       deletions: { honoured: 0, pending: 0 },
       receiptKey: o.serverKey,
     };
-    sendValidated(res, transparencyResponseSchema, card, 'no-cache');
+    sendJson(res, transparencyResponseSchema, card, 'no-cache');
   });
 
   return router;

@@ -1,9 +1,9 @@
 // The served model in memory, ready to score: the latest model version decoded once, with each shard's Gram,
-// the item norms and the served biases. Requests ask for it; it reloads when the store has a newer version.
+// the unit item vectors for similarity and the served biases. Requests ask for it; it reloads when the store has a newer version.
 import { decodeServedFile } from '../../models/served-file';
 import type { ModelRef } from '../../shared/protocol/http';
 import { prepareServedTables, type ServedTables } from '../../shared/recommend/recommend';
-import { itemNorms } from '../../shared/recommend/similar';
+import { similarityIndex, type SimilarityIndex } from '../../shared/recommend/similar';
 import { servedBiases } from '../../shared/recommend/popular';
 import type { Store } from '../store/store';
 
@@ -11,7 +11,7 @@ import type { Store } from '../store/store';
 export interface ServedModel {
   ref: ModelRef;
   tables: ServedTables;
-  norms: Float64Array;
+  similarity: SimilarityIndex;
   biases: Float64Array;
 }
 
@@ -25,7 +25,7 @@ export interface ServedModelCache {
 export function prepareServedModel(ref: ModelRef, file: Uint8Array): ServedModel {
   const models = decodeServedFile(file);
   const tables = prepareServedTables(models[0]!.params, models.map((m) => m.table));
-  return { ref, tables, norms: itemNorms(tables), biases: servedBiases(tables) };
+  return { ref, tables, similarity: similarityIndex(tables), biases: servedBiases(tables) };
 }
 
 /** Keep the latest version prepared; a version change costs one decode, a check costs one small query. */

@@ -6,7 +6,7 @@
 // and secure_delete scrubs them. Models here are megabytes (10k items × 32 dims ≈ 1.3 MB); files would win
 // only for models near SQLite's 1 GB blob limit.
 import Database from 'better-sqlite3';
-import type { Database as Db } from 'better-sqlite3';
+import type { Database as Db, Statement } from 'better-sqlite3';
 import { StoreError } from './errors';
 import { migrate } from './migrations';
 import type { Checkpoint, CheckpointInfo, DeviceRecord, Initialisation, ModelVersion, ModelVersionInfo, NewRound, RoundAbort, RoundCommit, RoundCounts, RoundRecord, ServerIdentity, ShardRecord, Store, StoredIdentity } from './store';
@@ -99,6 +99,8 @@ const MODEL_INFO = 'version, created_at, sha256, size_bytes, provenance';
 /** A SQLite-backed Store (see the file comment). Also exposes `db` for tests and maintenance. */
 export class SqliteStore implements Store {
   readonly db: Db;
+  /** Prepared statements by their SQL: preparing is most of the cost of a small query. */
+  private readonly statements = new Map<string, Statement>();
 
   private constructor(path: string, synchronous: Synchronous) {
     this.db = new Database(path);
@@ -122,6 +124,12 @@ export class SqliteStore implements Store {
     return new SqliteStore(path, options.synchronous ?? 'FULL');
   }
 
+  private q(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)));
+    return statement;
+  }
+
   /** PRAGMA integrity_check: 'ok', or the first problems SQLite reports. */
   integrityCheck(): string {
     const rows = this.db.pragma('integrity_check(20)') as { integrity_check: string }[];
@@ -131,35 +139,35 @@ export class SqliteStore implements Store {
   async registerDevice(deviceId: string, at: number): Promise<{ device: DeviceRecord; created: boolean }> {
     checkDeviceId(deviceId);
     checkTime(at, 'at');
-    const info = this.db.prepare('INSERT INTO devices (device_id, registered_at, last_seen) VALUES (?, ?, ?) ON CONFLICT (device_id) DO NOTHING').run(deviceId, at, at);
-    const row = this.db.prepare('SELECT * FROM devices WHERE device_id = ?').get(deviceId) as DeviceRow;
+    const info = this.q('INSERT INTO devices (device_id, registered_at, last_seen) VALUES (?, ?, ?) ON CONFLICT (device_id) DO NOTHING').run(deviceId, at, at);
+    const row = this.q('SELECT * FROM devices WHERE device_id = ?').get(deviceId) as DeviceRow;
     return { device: toDevice(row), created: info.changes === 1 };
   }
 
   async getDevice(deviceId: string): Promise<DeviceRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM devices WHERE device_id = ?').get(deviceId) as DeviceRow | undefined;
+    const row = this.q('SELECT * FROM devices WHERE device_id = ?').get(deviceId) as DeviceRow | undefined;
     return row && toDevice(row);
   }
 
   async touchDevice(deviceId: string, at: number): Promise<void> {
     checkTime(at, 'at');
-    const info = this.db.prepare('UPDATE devices SET last_seen = max(last_seen, ?) WHERE device_id = ?').run(at, deviceId);
+    const info = this.q('UPDATE devices SET last_seen = max(last_seen, ?) WHERE device_id = ?').run(at, deviceId);
     if (info.changes === 0) throw new StoreError('store.not_found', 'no device with that id');
   }
 
   async setConsent(deviceId: string, training: boolean): Promise<DeviceRecord> {
     if (typeof training !== 'boolean') throw new StoreError('store.invalid', 'training must be a boolean');
-    const row = this.db.prepare('UPDATE devices SET consent_training = ? WHERE device_id = ? RETURNING *').get(training ? 1 : 0, deviceId) as DeviceRow | undefined;
+    const row = this.q('UPDATE devices SET consent_training = ? WHERE device_id = ? RETURNING *').get(training ? 1 : 0, deviceId) as DeviceRow | undefined;
     if (!row) throw new StoreError('store.not_found', 'no device with that id');
     return toDevice(row);
   }
 
   async listDevices(): Promise<DeviceRecord[]> {
-    return (this.db.prepare('SELECT * FROM devices ORDER BY registered_at, device_id').all() as DeviceRow[]).map(toDevice);
+    return (this.q('SELECT * FROM devices ORDER BY registered_at, device_id').all() as DeviceRow[]).map(toDevice);
   }
 
   private nextVersion(): number {
-    const row = this.db.prepare('SELECT max(v) AS v FROM (SELECT max(version) AS v FROM model_versions UNION ALL SELECT max(version) FROM legacy_model_versions)').get() as { v: number | null };
+    const row = this.q('SELECT max(v) AS v FROM (SELECT max(version) AS v FROM model_versions UNION ALL SELECT max(version) FROM legacy_model_versions)').get() as { v: number | null };
     return (row.v ?? 0) + 1;
   }
 
@@ -188,15 +196,15 @@ export class SqliteStore implements Store {
   async initialise(init: Initialisation): Promise<{ version: ModelVersionInfo; created: boolean }> {
     const provenance = checkInitialisation(init);
     const run = this.db.transaction(() => {
-      const count = (this.db.prepare('SELECT count(*) AS n FROM shards').get() as { n: number }).n;
+      const count = (this.q('SELECT count(*) AS n FROM shards').get() as { n: number }).n;
       if (count > 0) {
         if (count !== init.shards.length) throw new StoreError('store.conflict', `the store has ${count} shards, not ${init.shards.length}: changing the number of shards needs a fresh data directory`);
-        const latest = this.db.prepare(`SELECT ${MODEL_INFO} FROM model_versions ORDER BY version DESC LIMIT 1`).get() as ModelRow;
+        const latest = this.q(`SELECT ${MODEL_INFO} FROM model_versions ORDER BY version DESC LIMIT 1`).get() as ModelRow;
         return { version: toModelInfo(latest), created: false };
       }
       const account = JSON.stringify({ history: [], unbounded: false });
       const composition = init.shards.map((s, shard) => {
-        this.db.prepare('INSERT INTO shards (shard, lineage, account) VALUES (?, 0, ?)').run(shard, account);
+        this.q('INSERT INTO shards (shard, lineage, account) VALUES (?, 0, ?)').run(shard, account);
         return this.insertCheckpoint({ shard, lineage: 0, step: 0, createdAt: init.createdAt, roundId: null, training: s.training, served: s.served, iterates: 0 });
       });
       return { version: this.insertVersion({ data: init.model, createdAt: init.createdAt, roundId: null, composition, provenance }), created: true };
@@ -205,7 +213,7 @@ export class SqliteStore implements Store {
   }
 
   async listShards(): Promise<ShardRecord[]> {
-    const rows = this.db.prepare('SELECT shard, lineage, account FROM shards ORDER BY shard').all() as { shard: number; lineage: number; account: string }[];
+    const rows = this.q('SELECT shard, lineage, account FROM shards ORDER BY shard').all() as { shard: number; lineage: number; account: string }[];
     return rows.map((r) => ({ shard: r.shard, lineage: r.lineage, account: privacyAccountSchema.parse(JSON.parse(r.account)) }));
   }
 
@@ -213,14 +221,14 @@ export class SqliteStore implements Store {
     checkShard(shard);
     const info = this.latestCheckpointRow(shard);
     if (!info) throw new StoreError('store.not_found', `no shard ${shard}`);
-    const files = this.db.prepare('SELECT training, served FROM checkpoints WHERE id = ?').get(info.id) as { training: Buffer; served: Buffer };
+    const files = this.q('SELECT training, served FROM checkpoints WHERE id = ?').get(info.id) as { training: Buffer; served: Buffer };
     return { ...toCheckpointInfo(info), training: bytesOf(files.training), served: bytesOf(files.served) };
   }
 
   async commitRound(c: RoundCommit): Promise<{ version: ModelVersionInfo; checkpoint: CheckpointInfo }> {
     const { provenance, account } = checkRoundCommit(c);
     const run = this.db.transaction(() => {
-      const round = this.db.prepare('SELECT * FROM rounds WHERE id = ?').get(c.roundId) as RoundRow | undefined;
+      const round = this.q('SELECT * FROM rounds WHERE id = ?').get(c.roundId) as RoundRow | undefined;
       if (!round) throw new StoreError('store.not_found', `no round with id ${c.roundId}`);
       if (round.status !== 'started') throw new StoreError('store.conflict', `round ${c.roundId} already ended (${round.status})`);
       if (round.shard !== c.shard) throw new StoreError('store.conflict', `round ${c.roundId} belongs to shard ${round.shard}, not ${c.shard}`);
@@ -230,7 +238,7 @@ export class SqliteStore implements Store {
       if (current.lineage !== c.lineage || current.step !== c.fromStep) {
         throw new StoreError('store.conflict', `shard ${c.shard} is at lineage ${current.lineage} step ${current.step}; the round trained from lineage ${c.lineage} step ${c.fromStep}`);
       }
-      const shards = (this.db.prepare('SELECT count(*) AS n FROM shards').get() as { n: number }).n;
+      const shards = (this.q('SELECT count(*) AS n FROM shards').get() as { n: number }).n;
       if (c.basis.length !== shards) throw new StoreError('store.invalid', `basis must name one checkpoint per shard (${shards}), got ${c.basis.length}`);
       const composition = c.basis.map((id, shard) => {
         if (shard === c.shard) return -1;
@@ -238,42 +246,42 @@ export class SqliteStore implements Store {
         if (latest?.id !== id) throw new StoreError('store.conflict', `shard ${shard} has moved on from checkpoint ${id}: rebuild the served file`);
         return id;
       });
-      this.db.prepare("UPDATE rounds SET status = 'completed', reason = NULL, ended_at = ?, survivors = ? WHERE id = ?").run(c.endedAt, c.survivors, c.roundId);
-      this.db.prepare('UPDATE shards SET account = ? WHERE shard = ?').run(JSON.stringify(account), c.shard);
+      this.q("UPDATE rounds SET status = 'completed', reason = NULL, ended_at = ?, survivors = ? WHERE id = ?").run(c.endedAt, c.survivors, c.roundId);
+      this.q('UPDATE shards SET account = ? WHERE shard = ?').run(JSON.stringify(account), c.shard);
       const id = this.insertCheckpoint({ shard: c.shard, lineage: c.lineage, step: c.fromStep + 1, createdAt: c.endedAt, roundId: c.roundId, training: c.training, served: c.served, iterates: c.iterates });
       composition[c.shard] = id;
       const version = this.insertVersion({ data: c.model, createdAt: c.endedAt, roundId: c.roundId, composition, provenance });
-      const checkpoint = toCheckpointInfo(this.db.prepare(`SELECT ${CHECKPOINT_INFO} FROM checkpoints WHERE id = ?`).get(id) as CheckpointRow);
+      const checkpoint = toCheckpointInfo(this.q(`SELECT ${CHECKPOINT_INFO} FROM checkpoints WHERE id = ?`).get(id) as CheckpointRow);
       return { version, checkpoint };
     });
     return run.immediate();
   }
 
   async latestModel(): Promise<ModelVersion | undefined> {
-    const row = this.db.prepare('SELECT * FROM model_versions ORDER BY version DESC LIMIT 1').get() as ModelRow | undefined;
+    const row = this.q('SELECT * FROM model_versions ORDER BY version DESC LIMIT 1').get() as ModelRow | undefined;
     return row && toModel(row);
   }
 
   async latestModelInfo(): Promise<ModelVersionInfo | undefined> {
-    const row = this.db.prepare(`SELECT ${MODEL_INFO} FROM model_versions ORDER BY version DESC LIMIT 1`).get() as ModelRow | undefined;
+    const row = this.q(`SELECT ${MODEL_INFO} FROM model_versions ORDER BY version DESC LIMIT 1`).get() as ModelRow | undefined;
     return row && toModelInfo(row);
   }
 
   async getModel(version: number): Promise<ModelVersion | undefined> {
-    const row = this.db.prepare('SELECT * FROM model_versions WHERE version = ?').get(version) as ModelRow | undefined;
+    const row = this.q('SELECT * FROM model_versions WHERE version = ?').get(version) as ModelRow | undefined;
     return row && toModel(row);
   }
 
   async listModelVersions(limit: number): Promise<ModelVersionInfo[]> {
     checkLimit(limit);
-    const rows = this.db.prepare(`SELECT ${MODEL_INFO} FROM model_versions ORDER BY version DESC LIMIT ?`).all(limit) as ModelRow[];
+    const rows = this.q(`SELECT ${MODEL_INFO} FROM model_versions ORDER BY version DESC LIMIT ?`).all(limit) as ModelRow[];
     return rows.map(toModelInfo);
   }
 
   async roundStarted(round: NewRound): Promise<RoundRecord> {
     checkNewRound(round);
     const start = this.db.transaction(() => {
-      if (!this.db.prepare('SELECT 1 FROM shards WHERE shard = ?').get(round.shard)) throw new StoreError('store.not_found', `no shard ${round.shard}`);
+      if (!this.q('SELECT 1 FROM shards WHERE shard = ?').get(round.shard)) throw new StoreError('store.not_found', `no shard ${round.shard}`);
       try {
         return this.db
           .prepare("INSERT INTO rounds (shard, session_id, round, status, started_at, cohort_size) VALUES (?, ?, ?, 'started', ?, ?) RETURNING *")
@@ -289,11 +297,11 @@ export class SqliteStore implements Store {
   async roundAborted(id: number, end: RoundAbort): Promise<RoundRecord> {
     checkRoundAbort(end);
     const finish = this.db.transaction(() => {
-      const row = this.db.prepare('SELECT * FROM rounds WHERE id = ?').get(id) as RoundRow | undefined;
+      const row = this.q('SELECT * FROM rounds WHERE id = ?').get(id) as RoundRow | undefined;
       if (!row) throw new StoreError('store.not_found', `no round with id ${id}`);
       if (row.status !== 'started') throw new StoreError('store.conflict', `round ${id} already ended (${row.status})`);
       if (end.endedAt < row.started_at) throw new StoreError('store.invalid', 'endedAt is before the round started');
-      return this.db.prepare("UPDATE rounds SET status = 'aborted', reason = ?, ended_at = ?, survivors = ? WHERE id = ? RETURNING *").get(end.reason, end.endedAt, end.survivors, id) as RoundRow;
+      return this.q("UPDATE rounds SET status = 'aborted', reason = ?, ended_at = ?, survivors = ? WHERE id = ? RETURNING *").get(end.reason, end.endedAt, end.survivors, id) as RoundRow;
     });
     return toRound(finish.immediate());
   }
@@ -301,12 +309,12 @@ export class SqliteStore implements Store {
   async abortOpenRounds(reason: string, at: number): Promise<number> {
     checkReason(reason);
     checkTime(at, 'at');
-    return this.db.prepare("UPDATE rounds SET status = 'aborted', reason = ?, ended_at = max(started_at, ?), survivors = 0 WHERE status = 'started'").run(reason, at).changes;
+    return this.q("UPDATE rounds SET status = 'aborted', reason = ?, ended_at = max(started_at, ?), survivors = 0 WHERE status = 'started'").run(reason, at).changes;
   }
 
   async listRounds(limit: number): Promise<RoundRecord[]> {
     checkLimit(limit);
-    return (this.db.prepare('SELECT * FROM rounds ORDER BY id DESC LIMIT ?').all(limit) as RoundRow[]).map(toRound);
+    return (this.q('SELECT * FROM rounds ORDER BY id DESC LIMIT ?').all(limit) as RoundRow[]).map(toRound);
   }
 
   async countRounds(): Promise<RoundCounts[]> {
@@ -318,13 +326,13 @@ export class SqliteStore implements Store {
 
   async serverIdentity(generate: () => ServerIdentity, at: number): Promise<StoredIdentity> {
     checkTime(at, 'at');
-    const read = () => this.db.prepare('SELECT public_key, private_key, created_at FROM server_identity WHERE id = 1').get() as { public_key: Buffer; private_key: Buffer; created_at: number } | undefined;
+    const read = () => this.q('SELECT public_key, private_key, created_at FROM server_identity WHERE id = 1').get() as { public_key: Buffer; private_key: Buffer; created_at: number } | undefined;
     const getOrCreate = this.db.transaction(() => {
       const existing = read();
       if (existing) return existing;
       const fresh = generate();
       checkIdentity(fresh);
-      this.db.prepare('INSERT INTO server_identity (id, public_key, private_key, created_at) VALUES (1, ?, ?, ?)').run(Buffer.from(fresh.publicKey), Buffer.from(fresh.privateKey), at);
+      this.q('INSERT INTO server_identity (id, public_key, private_key, created_at) VALUES (1, ?, ?, ?)').run(Buffer.from(fresh.publicKey), Buffer.from(fresh.privateKey), at);
       return read()!;
     });
     const row = getOrCreate.immediate();

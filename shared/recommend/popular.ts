@@ -1,6 +1,7 @@
 // Popular items from what the server may legitimately know: the aggregated model's item biases (the mean over
 // shards), never anyone's upload or request. An item's bias is the part of its score no history explains.
 import type { ServedTables } from './recommend';
+import { topK } from './top-k';
 
 /** What `popularItems` ranks by, in words (the answer of GET /v1/popular says so). */
 export const POPULARITY_BASIS = 'item biases of the aggregated model (the part of each score that no history explains), averaged over shards; computed from the secure sums of training rounds only, never from individual uploads or requests';
@@ -15,9 +16,7 @@ export function servedBiases(served: ServedTables): Float64Array {
 
 /** The k items with the largest served bias among those `keep` admits, largest first (ties by index). */
 export function popularItems(biases: Float64Array, k: number, keep: (item: number) => boolean = () => true): { item: number; score: number }[] {
-  if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
-  const candidates: number[] = [];
-  for (let i = 0; i < biases.length; i++) if (keep(i)) candidates.push(i);
-  candidates.sort((a, b) => biases[b]! - biases[a]! || a - b);
-  return candidates.slice(0, k).map((item) => ({ item, score: biases[item]! }));
+  const blocked = new Uint8Array(biases.length);
+  for (let i = 0; i < biases.length; i++) if (!keep(i)) blocked[i] = 1;
+  return topK(biases, k, blocked).map((item) => ({ item, score: biases[item]! }));
 }

@@ -7,6 +7,7 @@
 // Volinsky 2008, section 5), so does the mean:
 //   bias_i = (1/S) Σ_s b_si,   share_ij = (1/S) Σ_s t_j · x_siᵀ A_s⁻¹ x_sj,   score_i = bias_i + Σ_j share_ij.
 import { explainItems } from '../explain/decompose';
+import { topK } from './top-k';
 import { checkHistory, itemGram, solveUser, type History, type ItemTable, type ModelParams, type UserSystem } from '../model/reconstruct';
 
 /** The served model as the recommender reads it: one item table per shard, and each table's Gram VᵀV. */
@@ -15,6 +16,8 @@ export interface ServedTables {
   shards: readonly ItemTable[];
   /** VᵀV of each shard (implicit models): computed once per model version, shared by every request. */
   grams: readonly Float64Array[];
+  /** Each shard's item vectors widened to float64 once, for the scoring loop (it reads them for every request). */
+  wide: readonly Float64Array[];
 }
 
 /** One history item's exact part of a score. */
@@ -50,7 +53,7 @@ export function prepareServedTables(params: ModelParams, shards: readonly ItemTa
   for (const [s, t] of shards.entries()) {
     if (t.items !== items || t.dim !== dim) throw new RangeError(`shard ${s} has ${t.items}×${t.dim} items×dims, shard 0 has ${items}×${dim}`);
   }
-  return { params, shards, grams: shards.map((t) => (params.kind === 'implicit' ? itemGram(t) : new Float64Array(0))) };
+  return { params, shards, grams: shards.map((t) => (params.kind === 'implicit' ? itemGram(t) : new Float64Array(0))), wide: shards.map((t) => Float64Array.from(t.vectors)) };
 }
 
 /** The history without excluded items. */
@@ -72,16 +75,29 @@ function scoreAll(served: ServedTables, systems: readonly UserSystem[]): Float64
   const scores = new Float64Array(items);
   const inv = 1 / served.shards.length;
   const explicitMean = served.params.kind === 'explicit' ? served.params.globalMean : 0;
+  const whole = dim - (dim % 4);
   for (const [s, table] of served.shards.entries()) {
     const system = systems[s]!;
-    const u = system.vector;
-    const o = system.intercept ? 1 : 0;
-    const userBias = system.intercept ? u[0]! : 0;
-    for (let i = 0; i < items; i++) {
-      let x = table.biases[i]! + explicitMean + userBias;
-      const base = i * dim;
-      for (let a = 0; a < dim; a++) x += table.vectors[base + a]! * u[o + a]!;
-      scores[i]! += inv * x;
+    // The user's factors without the intercept, and the offset every item shares (μ and the user bias).
+    const u = system.vector.subarray(system.intercept ? 1 : 0);
+    const offset = explicitMean + (system.intercept ? system.vector[0]! : 0);
+    const vectors = served.wide[s]!;
+    const biases = table.biases;
+    for (let i = 0, base = 0; i < items; i++, base += dim) {
+      // Four running sums: the dot product is this loop's whole cost, and independent sums pipeline.
+      let x0 = 0;
+      let x1 = 0;
+      let x2 = 0;
+      let x3 = 0;
+      let a = 0;
+      for (; a < whole; a += 4) {
+        x0 += vectors[base + a]! * u[a]!;
+        x1 += vectors[base + a + 1]! * u[a + 1]!;
+        x2 += vectors[base + a + 2]! * u[a + 2]!;
+        x3 += vectors[base + a + 3]! * u[a + 3]!;
+      }
+      for (; a < dim; a++) x0 += vectors[base + a]! * u[a]!;
+      scores[i]! += inv * (biases[i]! + offset + (x0 + x1 + x2 + x3));
     }
   }
   return scores;
@@ -96,24 +112,29 @@ export function solveShards(served: ServedTables, history: History): UserSystem[
 export function explainServed(served: ServedTables, systems: readonly UserSystem[], items: readonly number[], scores?: Float64Array): Recommendation[] {
   const S = served.shards.length;
   const perShard = served.shards.map((table, s) => explainItems(table, systems[s]!, items, served.params));
+  // Distinct history items in first-seen order: each entry's slot, so shares merge by index, not by Map.
+  const history = systems[0]!.items;
+  const slotOf = new Map<number, number>();
+  const slots = new Int32Array(history.length);
+  for (let j = 0; j < history.length; j++) {
+    let slot = slotOf.get(history[j]!);
+    if (slot === undefined) slotOf.set(history[j]!, (slot = slotOf.size));
+    slots[j] = slot;
+  }
+  const distinct = [...slotOf.keys()];
   return items.map((item, r) => {
     let bias = 0;
     let score = 0;
-    const shares = new Map<number, number>();
+    const values = new Float64Array(distinct.length);
     for (let s = 0; s < S; s++) {
       const e = perShard[s]![r]!;
       bias += e.offset / S;
       score += e.score / S;
-      for (const c of e.contributions) shares.set(c.item, (shares.get(c.item) ?? 0) + c.value / S);
+      e.contributions.forEach((c, j) => (values[slots[j]!]! += c.value / S));
     }
+    const order = Array.from(distinct.keys()).sort((a, b) => values[b]! - values[a]! || distinct[a]! - distinct[b]!);
     // For one shard the ranked score and the explained one are the same arithmetic; keep the ranked one when given.
-    const ranked = scores?.[item];
-    return {
-      item,
-      score: ranked ?? score,
-      bias,
-      shares: [...shares].map(([h, share]) => ({ item: h, share })).sort((a, b) => b.share - a.share || a.item - b.item),
-    };
+    return { item, score: scores?.[item] ?? score, bias, shares: order.map((k) => ({ item: distinct[k]!, share: values[k]! })) };
   });
 }
 
@@ -125,13 +146,12 @@ export function recommend(served: ServedTables, request: RecommendRequest): Reco
   const history = keptHistory(request.history, request.excluded);
   const systems = solveShards(served, history);
   const scores = scoreAll(served, systems);
-  const seen = new Set<number>(Array.from(history.items));
-  const hidden = request.hidden ?? ((i: number) => seen.has(i));
-  const candidates: number[] = [];
-  for (let i = 0; i < items; i++) {
-    if (hidden(i) || request.excluded?.(i) || !Number.isFinite(scores[i]!)) continue;
-    candidates.push(i);
+  const blocked = new Uint8Array(items);
+  if (request.hidden) {
+    for (let i = 0; i < items; i++) if (request.hidden(i)) blocked[i] = 1;
+  } else {
+    for (let j = 0; j < history.items.length; j++) blocked[history.items[j]!] = 1;
   }
-  candidates.sort((a, b) => scores[b]! - scores[a]! || a - b);
-  return explainServed(served, systems, candidates.slice(0, request.k), scores);
+  if (request.excluded) for (let i = 0; i < items; i++) if (request.excluded(i)) blocked[i] = 1;
+  return explainServed(served, systems, topK(scores, request.k, blocked), scores);
 }

@@ -5,6 +5,7 @@
 // arithmetic: the share the first item alone would give the other, were it someone's only history — the same
 // share the "Why?" of a recommendation shows (recommend.ts).
 import { explainServed, solveShards, type ServedTables } from './recommend';
+import { topK } from './top-k';
 
 /** A neighbour of an item. */
 export interface Neighbour {
@@ -15,45 +16,55 @@ export interface Neighbour {
   share: number;
 }
 
-/** Each item's vector norm over the shards (computed once per model version). */
-export function itemNorms(served: ServedTables): Float64Array {
-  const { items, dim } = served.shards[0]!;
-  const norms = new Float64Array(items);
-  for (const t of served.shards) {
-    for (let i = 0; i < items; i++) {
-      let s = 0;
-      for (let a = 0; a < dim; a++) s += t.vectors[i * dim + a]! ** 2;
-      norms[i]! += s;
-    }
-  }
-  for (let i = 0; i < items; i++) norms[i] = Math.sqrt(norms[i]!);
-  return norms;
+/** Every item's served vector (its shards' vectors side by side) scaled to unit length; zero for a zero vector. */
+export interface SimilarityIndex {
+  /** items × width, row-major. */
+  unit: Float64Array;
+  width: number;
 }
 
-/** The k items most similar to `of` (never itself, nor an item `skip` rules out), most similar first. */
-export function similarItems(served: ServedTables, norms: Float64Array, of: number, k: number, skip: (item: number) => boolean = () => false): Neighbour[] {
+/** Build the index once per model version. */
+export function similarityIndex(served: ServedTables): SimilarityIndex {
   const { items, dim } = served.shards[0]!;
+  const width = dim * served.shards.length;
+  const unit = new Float64Array(items * width);
+  for (let i = 0; i < items; i++) {
+    let norm = 0;
+    served.shards.forEach((t, s) => {
+      for (let a = 0; a < dim; a++) {
+        const x = t.vectors[i * dim + a]!;
+        unit[i * width + s * dim + a] = x;
+        norm += x * x;
+      }
+    });
+    const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    for (let c = 0; c < width; c++) unit[i * width + c]! *= inv;
+  }
+  return { unit, width };
+}
+
+/** The k items most similar to `of` (never itself, nor an item `skip` rules out), most similar first (ties by index). */
+export function similarItems(served: ServedTables, index: SimilarityIndex, of: number, k: number, skip: (item: number) => boolean = () => false): Neighbour[] {
+  const { items } = served.shards[0]!;
   if (!Number.isInteger(of) || of < 0 || of >= items) throw new RangeError(`item ${of} is outside the model (0..${items - 1})`);
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
-  const dots = new Float64Array(items);
-  for (const t of served.shards) {
-    const o = of * dim;
-    for (let i = 0; i < items; i++) {
-      let s = 0;
-      for (let a = 0; a < dim; a++) s += t.vectors[i * dim + a]! * t.vectors[o + a]!;
-      dots[i]! += s;
-    }
+  const { unit, width } = index;
+  const o = of * width;
+  const cos = new Float64Array(items);
+  const blocked = new Uint8Array(items);
+  blocked[of] = 1;
+  for (let i = 0; i < items; i++) {
+    if (skip(i)) blocked[i] = 1;
+    let c = 0;
+    const r = i * width;
+    for (let a = 0; a < width; a++) c += unit[r + a]! * unit[o + a]!;
+    cos[i] = c;
   }
-  const base = norms[of]!;
-  const cos = (i: number) => (base > 0 && norms[i]! > 0 ? dots[i]! / (base * norms[i]!) : 0);
-  const candidates: number[] = [];
-  for (let i = 0; i < items; i++) if (i !== of && !skip(i)) candidates.push(i);
-  candidates.sort((a, b) => cos(b) - cos(a) || a - b);
-  const top = candidates.slice(0, k);
-  // The one-item history {of} with full strength: its exact share towards each neighbour.
+  const top = topK(cos, k, blocked);
+  // The one-item history {of} at full strength: its exact share towards each neighbour.
   const history = { items: [of], values: [served.params.kind === 'implicit' ? served.params.valueScale : 1] };
   const explained = explainServed(served, solveShards(served, history), top);
-  return top.map((item, n) => ({ item, similarity: Math.max(-1, Math.min(1, cos(item))), share: explained[n]!.shares[0]?.share ?? 0 }));
+  return top.map((item, n) => ({ item, similarity: Math.max(-1, Math.min(1, cos[item]!)), share: explained[n]!.shares[0]?.share ?? 0 }));
 }
 
 /** One sentence for a neighbour: what the two share in the model, and how strongly. */

@@ -30,11 +30,23 @@ interface Deployment {
   coordinator: Coordinator;
   devices: Device[];
   logs: SentLogEntry[];
+  /** Resolve once `ready()` holds, checked at each sent-log event of the devices. */
+  logged(ready: () => boolean): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Resolve when `ready()` holds, checked again at every event of `subscribe` (never on a timer). */
+function when(ready: () => boolean, subscribe: (wake: () => void) => void): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => (ready() ? resolve() : subscribe(check));
+    check();
+  });
 }
 
 async function deploy(settings: Partial<TrainingSettings>): Promise<Deployment> {
   const dir = await mkdtemp(path.join(tmpdir(), 'confidant-dp-'));
+  const coordinatorEvents: (() => void)[] = [];
+  const logEvents: (() => void)[] = [];
   const store = SqliteStore.open(path.join(dir, 'state.db'));
   await ensureInitialModel(store, { items: 30, dim: 4, shards: 1, now: Date.now });
   const coordinator = createCoordinator({
@@ -42,17 +54,23 @@ async function deploy(settings: Partial<TrainingSettings>): Promise<Deployment> 
     sodium,
     uniform01: sodiumUniform01(sodium),
     settings: { samplingRate: 1, graph: 'complete', clipNorm: 50, localEpochs: 1, endOfRound: END_OF_ROUND_DEFAULTS, stageTimeoutMs: 5_000, minCohort: 3, ...settings },
+    log: () => coordinatorEvents.splice(0).forEach((w) => w()),
   });
   const server = await createServer({ store, host: coordinator, port: 0, sodium });
   const logs: SentLogEntry[] = [];
-  const devices = await Promise.all(Array.from({ length: DEVICES }, (_, k) => startDevice({ server, sodium, history: histories[k]!, participant: { onLog: (e) => logs.push(structuredClone(e)) } })));
-  while (coordinator.eligibleDevices() < DEVICES) await new Promise((r) => setTimeout(r, 10));
+  const onLog = (e: SentLogEntry) => {
+    logs.push(structuredClone(e));
+    logEvents.splice(0).forEach((w) => w());
+  };
+  const devices = await Promise.all(Array.from({ length: DEVICES }, (_, k) => startDevice({ server, sodium, history: histories[k]!, participant: { onLog } })));
+  await when(() => coordinator.eligibleDevices() === DEVICES, (w) => coordinatorEvents.push(w));
   return {
     server,
     store,
     coordinator,
     devices,
     logs,
+    logged: (ready) => when(ready, (w) => logEvents.push(w)),
     async close() {
       for (const d of devices) d.connection.close();
       await server.close();
@@ -105,7 +123,7 @@ describe('distributed DP rounds', () => {
     expect(await d.coordinator.runRound()).toMatchObject({ status: 'completed', contributors: DEVICES });
     // The devices hear the result a moment after the server stored the version.
     const completed = () => d.logs.filter((e) => e.outcome?.status === 'completed');
-    for (let tries = 0; tries < 200 && completed().length < DEVICES; tries++) await new Promise((r) => setTimeout(r, 10));
+    await d.logged(() => completed().length >= DEVICES);
     const sent = completed();
     expect(sent.length).toBeGreaterThanOrEqual(DEVICES);
     for (const e of sent) expect(e.deviceNoiseStd).toBeGreaterThan(0);

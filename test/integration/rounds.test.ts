@@ -20,6 +20,7 @@ import { initialTable } from '../../models/mf/model';
 import { buildHistories } from '../../models/mf/histories';
 import { generateSynthetic } from '../../bench/datasets';
 import { createRng } from '../../shared/math/random';
+import { capturedLogger } from '../server/helpers';
 
 const DEVICES = 24;
 let sodium: Sodium;
@@ -28,10 +29,39 @@ let store: SqliteStore;
 let coordinator: Coordinator;
 
 const sentLogs: SentLogEntry[] = [];
+const logWaiters: (() => void)[] = [];
+const { logger, lines } = capturedLogger();
+const deviceIds = new Set<string>();
+
+/** Resolve once `count` sent-log entries satisfy `match` (woken by the devices' own log events, never by a timer). */
+function sentLogsMatching(match: (e: SentLogEntry) => boolean, count: number): Promise<SentLogEntry[]> {
+  return new Promise((resolve) => {
+    const check = () => {
+      const found = sentLogs.filter(match);
+      if (found.length >= count) resolve(found);
+      else logWaiters.push(check);
+    };
+    check();
+  });
+}
 
 /** Device k of the fleet, with the k-th synthetic user's history. */
 function startDevice(k: number, hs: ReturnType<typeof buildHistories>['byUser'], dropAt?: ServerMessage['type']): Promise<Device> {
-  return startDevice_({ server, sodium, history: hs[k % hs.length]!, ...(dropAt && { dropAt }), participant: { onLog: (e) => sentLogs.push(structuredClone(e)) } });
+  return startDevice_({
+    server,
+    sodium,
+    history: hs[k % hs.length]!,
+    ...(dropAt && { dropAt }),
+    participant: {
+      onLog: (e) => {
+        sentLogs.push(structuredClone(e));
+        logWaiters.splice(0).forEach((w) => w());
+      },
+    },
+  }).then((d) => {
+    deviceIds.add(d.id);
+    return d;
+  });
 }
 
 let histories: ReturnType<typeof buildHistories>['byUser'];
@@ -63,9 +93,12 @@ beforeAll(async () => {
     sodium,
     uniform01: sodiumUniform01(sodium),
     settings: { samplingRate: 1, graph: 'complete', clipNorm: 100, localEpochs: 1, endOfRound: END_OF_ROUND_DEFAULTS, stageTimeoutMs: 5_000, minCohort: 3 },
-    log: () => waiters.splice(0).forEach((w) => w()),
+    log: (event, fields) => {
+      logger.info(fields, event);
+      waiters.splice(0).forEach((w) => w());
+    },
   });
-  server = await createServer({ store, host: coordinator, port: 0, sodium });
+  server = await createServer({ store, host: coordinator, port: 0, sodium, logger });
 });
 
 afterAll(async () => {
@@ -87,8 +120,8 @@ describe('rounds over WebSockets', () => {
     const latest = await store.latestModel();
     expect(latest?.version).toBe(3);
     // The clipped count comes through the secure sum; it must equal what the devices themselves logged.
-    for (let tries = 0; tries < 200 && sentLogs.filter((e) => e.outcome?.modelVersion === 3).length < DEVICES; tries++) await new Promise((r) => setTimeout(r, 10));
-    const clippedByDevices = sentLogs.filter((e) => e.outcome?.modelVersion === 3 && e.clipped).length;
+    const round3 = await sentLogsMatching((e) => e.outcome?.modelVersion === 3, DEVICES);
+    const clippedByDevices = round3.filter((e) => e.clipped).length;
     expect(latest?.provenance).toMatchObject({ cohortSize: DEVICES, survivors: DEVICES, clipNorm: 100, valuesClipped: clippedByDevices });
     expect(latest!.provenance.bytesIn).toBeGreaterThan(0);
   });
@@ -121,5 +154,25 @@ describe('rounds over WebSockets', () => {
     devices = await Promise.all(Array.from({ length: 6 }, (_, k) => startDevice(k, histories)));
     await eligible(6);
     expect(await coordinator.runRound()).toMatchObject({ status: 'completed', contributors: 6 });
+  });
+});
+
+describe('what the server says about devices', () => {
+  it('no device identifier, key or per-device tag appears in any log line or public route', async () => {
+    expect(deviceIds.size).toBeGreaterThan(DEVICES);
+    const bodies = await Promise.all(['/v1/rounds?limit=100', '/v1/model/info', '/v1/metrics', '/v1/ready'].map(async (p) => (await fetch(`${server.url}${p}`)).text()));
+    const text = [...lines, ...bodies].join('\n');
+    expect(lines.some((l) => l.includes('round.completed'))).toBe(true);
+    expect(lines.some((l) => l.includes('device authenticated'))).toBe(true);
+    for (const id of deviceIds) {
+      const key = Buffer.from(id, 'base64url');
+      for (const form of [id, key.toString('hex'), key.toString('base64'), key.toString('base64').replace(/=+$/, ''), id.slice(0, 12)]) expect(text).not.toContain(form);
+    }
+    // A connection is named by a per-process counter only: no field that could follow a device across restarts.
+    for (const line of lines) {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      expect(Object.keys(entry)).not.toContain('device');
+      expect(Object.keys(entry)).not.toContain('deviceId');
+    }
   });
 });
