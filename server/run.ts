@@ -112,7 +112,7 @@ export async function run(config: Config, overrides: RunOverrides = {}): Promise
       logger,
       limits,
       metrics,
-      rateLimit: config.rateLimit,
+      rateLimit: { limit: config.rateLimit, windowMs: 1000 },
       trustProxy: config.trustProxy,
       serving: { catalogue, facts: { ...training, serverLearningRate, averaging } },
     });

@@ -11,6 +11,7 @@ import { updateLength } from '../models/federated/update-vector';
 import type { Sodium } from '../shared/secagg/sodium';
 import { generateSigningKeyPair } from '../shared/secagg/sign';
 import { createApp } from './http/app';
+import type { RateLimit } from './http/rate-limit';
 import { describeKey, type DeploymentFacts } from './http/transparency-routes';
 import { createLogger, type Logger } from './log/logger';
 import { createMetrics, type Metrics } from './metrics';
@@ -43,8 +44,8 @@ export interface ServerOptions {
   limits?: Partial<GatewayLimits>;
   now?: () => number;
   metrics?: Metrics;
-  /** Anonymous HTTP requests per second per client address (default 0: off). */
-  rateLimit?: number;
+  /** Anonymous HTTP requests per window per client address (default: off). */
+  rateLimit?: RateLimit;
   /** Express's `trust proxy` (default false). */
   trustProxy?: false | number;
   /** The recommender's routes and the model card need the catalogue (in model row order) and the deployment's settings. */
@@ -97,7 +98,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     serverKey: describeKey(identity.publicKey, identity.createdAt),
   };
 
-  const server = createHttpServer(createApp({ store: options.store, logger, metrics, rateLimit: options.rateLimit ?? 0, trustProxy: options.trustProxy ?? false, ...(serving && { serving }) }));
+  const server = createHttpServer(createApp({ store: options.store, logger, metrics, rateLimit: options.rateLimit ?? { limit: 0, windowMs: 1000 }, trustProxy: options.trustProxy ?? false, ...(serving && { serving }) }));
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   const gateway = createGateway({ server, store: options.store, host: options.host, sodium, identity, logger, limits, now, onRefusal: (code) => metrics.refusals.inc({ code, transport: 'ws' }) });
