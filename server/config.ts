@@ -26,6 +26,8 @@ export interface Config {
   maxCohort: number | undefined;
   /** movies.csv of the item catalogue (default: the vendored MovieLens latest-small). */
   catalogue: string | undefined;
+  /** The web app's build directory, served at / (undefined: no app). */
+  appDir: string | undefined;
   /** Seconds between the end of one round and the start of the next; 0 runs no rounds. */
   roundIntervalSeconds: number;
   /** Anonymous HTTP requests per second and client address (0 = no limit). */
@@ -105,6 +107,7 @@ export const OPTIONS = {
   'data-dir': option({ env: 'CONFIDANT_DATA_DIR', value: 'DIR', help: 'where the database lives (created 0700 on first run)', read: path, default: DEFAULT_DATA_DIR }),
   'log-level': option({ env: 'CONFIDANT_LOG_LEVEL', value: 'LEVEL', help: `one of ${LOG_LEVELS.join(', ')}`, read: oneOf(LOG_LEVELS, `one of ${LOG_LEVELS.join(', ')}`), default: 'info' as LogLevel }),
   catalogue: option<string | undefined>({ env: 'CONFIDANT_CATALOGUE', value: 'FILE', help: 'movies.csv of the item catalogue (default: the vendored MovieLens latest-small)', read: path, default: undefined }),
+  'app-dir': option<string | undefined>({ env: 'CONFIDANT_APP_DIR', value: 'DIR', help: 'serve the web app built in DIR at / (npm start passes its build)', read: path, default: undefined }),
   'rate-limit': option({ env: 'CONFIDANT_RATE_LIMIT', value: 'N', help: 'anonymous HTTP requests per second per client address (0 = no limit)', read: integer(0, 1_000_000), default: 50 }),
   'trust-proxy': option<false | number>({ env: 'CONFIDANT_TRUST_PROXY', value: 'HOPS', help: 'believe X-Forwarded-For from this many reverse proxies (false = none)', read: proxyHops, default: false }),
   'max-vector-length': option<number | undefined>({ env: 'CONFIDANT_MAX_VECTOR_LENGTH', value: 'N', help: 'largest masked vector accepted (default: from the model)', read: integer(1, 50_000_000), default: undefined }),
@@ -166,6 +169,7 @@ export function parseInvocation(argv: readonly string[], env: Readonly<Record<st
       maxVectorLength: v['max-vector-length'],
       maxCohort: v['max-cohort'],
       catalogue: v.catalogue,
+      appDir: v['app-dir'],
       roundIntervalSeconds: v['round-interval'],
       rateLimit: v['rate-limit'],
       trustProxy: v['trust-proxy'],

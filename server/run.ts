@@ -29,9 +29,11 @@ export class StartupError extends Error {
 /** A store the server can run on: the contract, plus an integrity check when the engine has one. */
 export type RunnableStore = Store & { integrityCheck?: () => string };
 
-/** What can be swapped in: only the crash suites use this, to show that a weaker store is caught. */
+/** What the launcher tells the server, and what can be swapped in (the crash suites use a weakened store). */
 export interface RunOverrides {
   openStore?: (path: string) => RunnableStore;
+  /** The launcher's demo fleet size, stated on the model card (npm start sets it; the server cannot tell demo devices apart). */
+  demoDevices?: number;
 }
 
 /** A running server. */
@@ -114,7 +116,8 @@ export async function run(config: Config, overrides: RunOverrides = {}): Promise
       metrics,
       rateLimit: { limit: config.rateLimit, windowMs: 1000 },
       trustProxy: config.trustProxy,
-      serving: { catalogue, facts: { ...training, serverLearningRate, averaging } },
+      serving: { catalogue, facts: { ...training, serverLearningRate, averaging, ...(overrides.demoDevices && { demoDevices: overrides.demoDevices }) } },
+      ...(config.appDir && { appDir: config.appDir }),
     });
   } catch (err) {
     await store.close();

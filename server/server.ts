@@ -50,6 +50,8 @@ export interface ServerOptions {
   trustProxy?: false | number;
   /** The recommender's routes and the model card need the catalogue (in model row order) and the deployment's settings. */
   serving?: { catalogue: readonly ItemMeta[]; facts: DeploymentFacts };
+  /** The web app's build directory, served at / (absent: no app). */
+  appDir?: string;
 }
 
 /** A listening server. */
@@ -98,7 +100,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     serverKey: describeKey(identity.publicKey, identity.createdAt),
   };
 
-  const server = createHttpServer(createApp({ store: options.store, logger, metrics, rateLimit: options.rateLimit ?? { limit: 0, windowMs: 1000 }, trustProxy: options.trustProxy ?? false, ...(serving && { serving }) }));
+  const server = createHttpServer(createApp({ store: options.store, logger, metrics, rateLimit: options.rateLimit ?? { limit: 0, windowMs: 1000 }, trustProxy: options.trustProxy ?? false, ...(serving && { serving }), ...(options.appDir && { appDir: options.appDir }) }));
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   const gateway = createGateway({ server, store: options.store, host: options.host, sodium, identity, logger, limits, now, onRefusal: (code) => metrics.refusals.inc({ code, transport: 'ws' }) });

@@ -12,6 +12,7 @@ import { modelRoutes } from './model-routes';
 import { HttpProblem, problem, sendProblem, toProblem } from './problems';
 import { perAddressLimit, type RateLimit } from './rate-limit';
 import { servingRoutes } from './serving-routes';
+import { appRoutes } from './static-app';
 import { transparencyRoutes, type DeploymentFacts } from './transparency-routes';
 
 /** Bodies no route needs are refused above this. */
@@ -33,6 +34,8 @@ export interface AppOptions {
   /** Express's `trust proxy` (false, or how many proxy hops to believe). */
   trustProxy: false | number;
   serving?: { catalogue: CatalogueIndex; served: ServedModelCache; facts: DeploymentFacts; serverKey: PublicKey };
+  /** The web app's build directory, served at / (absent: no app). */
+  appDir?: string;
 }
 
 function parseLimit(raw: unknown): number {
@@ -109,6 +112,7 @@ export function createApp(o: AppOptions): express.Express {
     const [rounds, models] = await Promise.all([store.listRounds(limit), store.listModelVersions(limit)]);
     res.set('Cache-Control', 'no-store').json({ rounds, models });
   });
+  if (o.appDir) app.use(appRoutes(o.appDir));
 
   app.use((req, res) => {
     const allowed = allowedMethods(app, req.path);

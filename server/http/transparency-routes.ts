@@ -19,6 +19,8 @@ export interface DeploymentFacts {
   serverLearningRate: number;
   averaging: number;
   privacy: PrivacySettings;
+  /** Simulated demo devices started beside the server (npm start's demo fleet), if any. */
+  demoDevices?: number;
 }
 
 /** How many versions the card lists. */
@@ -91,6 +93,9 @@ export function transparencyRoutes(o: { store: Store; served: ServedModelCache; 
         epsilon: v.provenance.epsilon,
       })),
       deletions: { honoured: 0, pending: 0 },
+      demo: facts.demoDevices
+        ? { devices: facts.demoDevices, note: `This deployment runs ${facts.demoDevices} simulated demo devices (one per MovieLens user, running the real device code) beside the server: rounds include their updates, so the model reflects MovieLens ratings, not only real shoppers.` }
+        : null,
       receiptKey: o.serverKey,
     };
     sendJson(res, transparencyResponseSchema, card, 'no-cache');

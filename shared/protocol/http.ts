@@ -186,6 +186,8 @@ export const transparencyResponseSchema = z.strictObject({
   rounds: z.strictObject({ completed: z.number().int().min(0), aborted: z.number().int().min(0) }),
   versions: z.array(transparencyVersionSchema),
   deletions: z.strictObject({ honoured: z.number().int().min(0), pending: z.number().int().min(0) }),
+  /** Set when simulated demo devices train the model beside real ones. */
+  demo: z.strictObject({ devices: z.number().int().min(1), note: z.string() }).nullable(),
   receiptKey: publicKeySchema,
 });
 export type TransparencyResponse = z.infer<typeof transparencyResponseSchema>;

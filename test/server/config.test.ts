@@ -14,6 +14,7 @@ describe('parseConfig', () => {
       maxVectorLength: undefined,
       maxCohort: undefined,
       catalogue: undefined,
+      appDir: undefined,
       roundIntervalSeconds: 30,
       rateLimit: 50,
       trustProxy: false,

@@ -198,3 +198,31 @@ describe('errors', () => {
     for (const leak of ['secret', '8675309', '/v1/shards/0/']) expect(text).not.toContain(leak);
   });
 });
+
+describe('the web app', () => {
+  it('serves the build at /, index.html for the app\'s own pages, long-lived assets, and never shadows /v1', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'confidant-app-'));
+    mkdirSync(join(dir, 'assets'));
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Confidant</title>');
+    writeFileSync(join(dir, 'assets', 'app-1234.js'), 'console.log(1)');
+    const store = new MemoryStore();
+    const { logger } = capturedLogger();
+    running = await createServer({ store, host: new HostDouble(), port: 0, logger, sodium, appDir: dir });
+    const url = running.url;
+    const root = await fetch(`${url}/`);
+    expect(root.status).toBe(200);
+    expect(await root.text()).toContain('<title>Confidant</title>');
+    expect(root.headers.get('content-security-policy')).toContain("default-src 'self'");
+    const page = await fetch(`${url}/for-you`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>Confidant</title>');
+    const asset = await fetch(`${url}/assets/app-1234.js`);
+    expect(asset.headers.get('cache-control')).toMatch(/immutable/);
+    await expectProblem(await fetch(`${url}/assets/missing.js`), 404, 'route.not_found');
+    await expectProblem(await fetch(`${url}/v1/nothing`), 404, 'route.not_found');
+    expect((await fetch(`${url}/v1/health`)).status).toBe(200);
+  });
+});
