@@ -1,12 +1,13 @@
 // Lint rules, including the design's dependency direction: shared -> nothing of ours; models -> shared;
-// client and server -> models and shared, never each other.
+// client and server -> models and shared, never each other; the launcher (npm start) -> server, models and shared,
+// and starts the device code (the demo fleet) by path, never by import.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const ours = (names) => names.map((n) => ({ group: [`**/${n}/**`, `../${n}/*`, `../../${n}/*`], message: `may not import from ${n}/ (see the design's dependency direction)` }));
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'data/**', 'out/**', '.data/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'test-artifacts/**', 'data/**', 'out/**', '.data/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -37,6 +38,10 @@ export default tseslint.config(
   },
   {
     files: ['server/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ours(['client', 'bench']) }] },
+  },
+  {
+    files: ['launcher/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: ours(['client', 'bench']) }] },
   },
 );
