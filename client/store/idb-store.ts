@@ -26,6 +26,7 @@ function storageError(err: unknown): unknown {
   if (err instanceof StorageError) return err;
   const name = (err as { name?: string } | null)?.name;
   if (name === 'QuotaExceededError') return new StorageError('full', 'the browser has no more room for this site\'s data');
+  if (name === 'VersionError') return new StorageError('unavailable', 'this site\'s data was written by a newer version of the app: reload to get it');
   if (name === 'InvalidStateError' || name === 'SecurityError' || name === 'UnknownError' || name === 'NotAllowedError') {
     return new StorageError('unavailable', `the browser refused this site's storage (${name})`);
   }
@@ -42,8 +43,8 @@ async function guarded<T>(op: () => Promise<T>): Promise<T> {
 }
 
 /** Open (or create) the device's database; rejects with a StorageError when it cannot. */
-export async function openIdbStore(factory?: IDBFactory, name = DB_NAME): Promise<DeviceStore> {
-  if (!(factory ?? globalThis.indexedDB)) throw new StorageError('unavailable', 'this browser has no IndexedDB (private mode or storage turned off)');
+export async function openIdbStore(name = DB_NAME): Promise<DeviceStore> {
+  if (!globalThis.indexedDB) throw new StorageError('unavailable', 'this browser has no IndexedDB (private mode or storage turned off)');
   let db: IDBPDatabase<Schema>;
   try {
     db = await new Promise<IDBPDatabase<Schema>>((resolve, reject) => {
