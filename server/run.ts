@@ -5,7 +5,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sodiumModule from 'libsodium-wrappers';
 import { DatasetError } from '../shared/data/dataset-error';
-import { sodiumUniform01 } from '../shared/secagg/random';
+import { generateSigningKeyPair } from '../shared/secagg/sign';
+import { samplingKeyOf } from './training/sampling';
 import { DEFAULT_CATALOGUE, loadCatalogue } from './catalogue/catalogue';
 import type { Config } from './config';
 import { createParallelMaskApplier } from './crypto/parallel-masks';
@@ -87,11 +88,13 @@ export async function run(config: Config, overrides: RunOverrides = {}): Promise
   const masks = createParallelMaskApplier(sodium);
   const { serverLearningRate, averaging, ...training } = config.training;
   const metrics = createMetrics();
+  // The sampling PRF's key derives from the server's identity key: stable across restarts, secret, nothing new to keep.
+  const identity = await store.serverIdentity(() => generateSigningKeyPair(sodium), Date.now());
   const coordinator = createCoordinator({
     store,
     sodium,
     settings: { ...training, localEpochs: 1, endOfRound: { serverLearningRate, averaging } },
-    uniform01: sodiumUniform01(sodium),
+    samplingKey: samplingKeyOf(identity.privateKey),
     applyMasks: masks.apply,
     log: (event, fields) => {
       logger.info(fields, event);

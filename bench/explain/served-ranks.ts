@@ -2,9 +2,8 @@
 //
 // This is the served ranking (`recommend`'s scoreAll) batched over histories, with the same arithmetic in the
 // same order, so its scores equal the served ones bit for bit (the benchmark checks that on every user):
-//   score_i = Σ_s (1/S) · (b_si + μ + u_s0 + Σ_a v_sia · u_sa)   (μ and the user bias u_s0 for ratings only)
-// Batching is what makes the deletion curves affordable: one pass over the item table scores every history,
-// four histories per inner loop (independent sums in flight; each sum keeps its own order).
+//   score_i = Σ_s (1/S) · (b_si + (μ + u_s0) + Σ_a v_sia · u_sa)   (μ and the user bias u_s0 for ratings only)
+// with the dot product as the served scorer's four running sums. Batching reuses the buffers across histories.
 import type { UserSystem } from '../../shared/model/reconstruct';
 import type { ServedTables } from '../../shared/recommend/recommend';
 
@@ -53,7 +52,10 @@ export function createServedBatchScorer(served: ServedTables): ServedBatchScorer
   };
 }
 
-/** scores[b·items + i] += inv · (b_i + μ + ub_b + Σ_a v_ia · u_ba), summed over a in order, as the served scorer does. */
+/**
+ * scores[b·items + i] += inv · (b_i + (μ + ub_b) + ((p0 + p1) + p2) + p3), where p_j sums v_ia · u_ba over a ≡ j (mod 4)
+ * (the remainder of dim / 4 going to p0): the served scorer's four running sums, in its order.
+ */
 function addShardScores(
   vectors: Float32Array,
   biases: Float32Array,
@@ -66,36 +68,25 @@ function addShardScores(
   inv: number,
   scores: Float64Array,
 ): void {
-  for (let i = 0; i < items; i++) {
-    const vo = i * dim;
-    const offset = biases[i]! + mu;
-    let b = 0;
-    for (; b + 4 <= B; b += 4) {
-      const o0 = b * dim;
-      const o1 = o0 + dim;
-      const o2 = o1 + dim;
-      const o3 = o2 + dim;
-      let x0 = offset + userBias[b]!;
-      let x1 = offset + userBias[b + 1]!;
-      let x2 = offset + userBias[b + 2]!;
-      let x3 = offset + userBias[b + 3]!;
-      for (let a = 0; a < dim; a++) {
-        const v = vectors[vo + a]!;
-        x0 += v * users[o0 + a]!;
-        x1 += v * users[o1 + a]!;
-        x2 += v * users[o2 + a]!;
-        x3 += v * users[o3 + a]!;
+  const whole = dim - (dim % 4);
+  for (let b = 0; b < B; b++) {
+    const uo = b * dim;
+    const offset = mu + userBias[b]!;
+    const row = b * items;
+    for (let i = 0, vo = 0; i < items; i++, vo += dim) {
+      let x0 = 0;
+      let x1 = 0;
+      let x2 = 0;
+      let x3 = 0;
+      let a = 0;
+      for (; a < whole; a += 4) {
+        x0 += vectors[vo + a]! * users[uo + a]!;
+        x1 += vectors[vo + a + 1]! * users[uo + a + 1]!;
+        x2 += vectors[vo + a + 2]! * users[uo + a + 2]!;
+        x3 += vectors[vo + a + 3]! * users[uo + a + 3]!;
       }
-      scores[b * items + i]! += inv * x0;
-      scores[(b + 1) * items + i]! += inv * x1;
-      scores[(b + 2) * items + i]! += inv * x2;
-      scores[(b + 3) * items + i]! += inv * x3;
-    }
-    for (; b < B; b++) {
-      const o0 = b * dim;
-      let x = offset + userBias[b]!;
-      for (let a = 0; a < dim; a++) x += vectors[vo + a]! * users[o0 + a]!;
-      scores[b * items + i]! += inv * x;
+      for (; a < dim; a++) x0 += vectors[vo + a]! * users[uo + a]!;
+      scores[row + i]! += inv * (biases[i]! + offset + (x0 + x1 + x2 + x3));
     }
   }
 }

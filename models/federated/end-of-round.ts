@@ -52,7 +52,7 @@ export interface RoundSum {
 export interface RoundContext {
   /** Poisson sampling rate q of the round. */
   samplingRate: number;
-  /** Devices that could have been sampled (N). */
+  /** Devices that could have been sampled (N): sizes the fixed denominator q·N of a noisy round. */
   population: number;
   /** Whether the round's sum carries DP noise (then the count in it is noisy too). */
   noisy: boolean;
@@ -110,7 +110,10 @@ export function endOfRound(models: ShardModels, round: RoundSum, context: RoundC
     biasLearningRate: 1,
     localLearningRate: LOCAL_LEARNING_RATE,
     lambda: training.params.lambda,
-    population: Math.max(context.population, agg.count),
+    // The step scales the cohort's sums to the population by ρ = |cohort| / N; with Poisson sampling that is q
+    // (count / (count / q)). Using q rather than the registered count keeps the step independent of devices that
+    // were not sampled, so a run without a device that never contributed is the same run (exact forgetting).
+    population: agg.count / Math.min(1, Math.max(context.samplingRate, Number.MIN_VALUE)),
     deltaNoiseStd: round.sumNoiseStd / round.scale,
   });
   return {

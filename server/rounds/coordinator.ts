@@ -1,6 +1,8 @@
-// The round coordinator: picks a shard, samples its cohort, runs a secure round over the device channels with
-// stage deadlines, and hands the unmasked sum to the end of round (server/training/finish-round.ts). Devices
-// hear that a round completed only after its model version is committed.
+// The round coordinator: for each shard, samples a cohort (a PRF of the round's seed and each device's key), runs a
+// secure round over the device channels with stage deadlines, and hands the unmasked sum to the end of round
+// (server/training/finish-round.ts). Shards run their rounds side by side; a device belongs to one shard. Devices
+// hear that a round completed only after its model version is committed. A deletion pauses its device's shard
+// (aborting a round in progress), and the shard resumes from its rolled-back checkpoint.
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { Sodium } from '../../shared/secagg/sodium';
 import type { MaskApplier } from '../../shared/secagg/masking';
@@ -12,8 +14,10 @@ import type { Store } from '../store/store';
 import { finishRound } from '../training/finish-round';
 import { refusal } from '../training/privacy-account';
 import { activePrivacy, roundConfig } from '../training/round-config';
+import { sampleCohort } from '../training/sampling';
 import { loadShards, type ShardView } from '../training/shard-state';
 import { shardOf } from '../training/sharding';
+import type { CheckpointSpacing } from '../training/checkpoint-policy';
 import type { DeviceChannel, RoundHost, RoundMessage } from './host';
 import { createSecureRound, type Outgoing, type SecureRound } from './secure-round';
 
@@ -31,38 +35,54 @@ export interface TrainingSettings {
   minCohort: number;
   /** Differential privacy (default off); its account is kept per shard. */
   privacy?: PrivacySettings;
+  /** Checkpoints kept per shard and their spacing (default: 8, uniform). */
+  checkpoints?: { keep: number; spacing: CheckpointSpacing };
 }
 
 /** What a finished (or refused) round reports. */
 export type RoundSummary =
-  | { status: 'skipped'; reason: string }
-  | { status: 'aborted'; reason: string; roundId: number }
-  | { status: 'completed'; roundId: number; modelVersion: number; contributors: number };
-
-/** The stages a round passes through, as the coordinator reports them (events for operators and crash tests). */
-export type RoundEvent = 'round.started' | 'round.stage' | 'round.committed' | 'round.completed' | 'round.aborted';
+  | { status: 'skipped'; reason: string; shard?: number }
+  | { status: 'aborted'; reason: string; roundId: number; shard: number }
+  | { status: 'completed'; roundId: number; modelVersion: number; contributors: number; shard: number };
 
 /** Options of the coordinator. */
 export interface CoordinatorOptions {
   store: Store;
   sodium: Sodium;
   settings: TrainingSettings;
-  /** Uniform [0, 1) draws for cohort sampling (a CSPRNG in production). */
-  uniform01: () => number;
+  /** The secret key of the cohort-sampling PRF (server/training/sampling.ts). */
+  samplingKey: Uint8Array;
   /** How masks are stripped from a round's sum (the server's parallel applier); default libsodium on this thread. */
   applyMasks?: MaskApplier;
+  /** A CSPRNG for central noise (tests of exact forgetting pass a seeded one). */
+  randomBytes?: (n: number) => Uint8Array;
   now?: () => number;
   log?: (event: string, fields: Record<string, unknown>) => void;
 }
 
-/** The coordinator is the gateway's RoundHost, plus the operator's handle to run rounds. */
+/** The coordinator is the gateway's RoundHost, plus the operator's and the deletion service's handle. */
 export interface Coordinator extends RoundHost {
-  runRound(): Promise<RoundSummary>;
+  /** Run one round on `shard` (default: the next shard in turn). */
+  runRound(shard?: number): Promise<RoundSummary>;
+  /** Run one round on every shard, side by side. */
+  runRounds(): Promise<RoundSummary[]>;
   connectedDevices(): number;
   /** Connected devices whose owners allow training (the population rounds sample from, over all shards). */
   eligibleDevices(): number;
   roundInProgress(): boolean;
+  /**
+   * Take a device out of training for good (its deletion was asked): close its connection, and pause its shard —
+   * aborting a round in progress there — until `resume`. Resolves once no round runs on the shard.
+   */
+  exclude(deviceId: string, shard: number): Promise<void>;
+  /** Re-read the shard from the store (after a rollback) and let it train again. */
+  resume(shard: number): Promise<void>;
+  /** The shards as held in memory (loaded on first use). */
+  shards(): Promise<readonly ShardView[]>;
 }
+
+/** Defaults of the checkpoint policy. */
+export const CHECKPOINT_DEFAULTS = Object.freeze({ keep: 8, spacing: 'uniform' as CheckpointSpacing });
 
 function checkSettings(s: TrainingSettings): void {
   if (!(s.samplingRate > 0 && s.samplingRate <= 1)) throw new RangeError(`samplingRate must be in (0, 1], got ${s.samplingRate}`);
@@ -71,112 +91,159 @@ function checkSettings(s: TrainingSettings): void {
   if (!Number.isInteger(s.stageTimeoutMs) || s.stageTimeoutMs < 10) throw new RangeError(`stageTimeoutMs must be an integer ≥ 10, got ${s.stageTimeoutMs}`);
   checkEndOfRoundSettings(s.endOfRound);
   if (s.privacy) checkPrivacySettings(s.privacy);
+  if (s.checkpoints && (!Number.isInteger(s.checkpoints.keep) || s.checkpoints.keep < 2)) throw new RangeError(`checkpoints.keep must be an integer ≥ 2, got ${s.checkpoints.keep}`);
 }
 
 const b64 = (sodium: Sodium, bytes: Uint8Array) => sodium.to_base64(bytes, sodium.base64_variants.URLSAFE_NO_PADDING);
+
+/** A round in progress on one shard. */
+interface Active {
+  shard: number;
+  round: SecureRound;
+  finish: () => void;
+  timer?: ReturnType<typeof setTimeout>;
+  stage: string;
+  roundId: number;
+}
 
 /** Create the coordinator. */
 export function createCoordinator(o: CoordinatorOptions): Coordinator {
   checkSettings(o.settings);
   const { sodium, store, settings } = o;
   const now = o.now ?? Date.now;
-  const randomBytes = sodiumRandomBytes(sodium);
+  const randomBytes = o.randomBytes ?? sodiumRandomBytes(sodium);
   const log = o.log ?? (() => {});
+  const checkpoints = settings.checkpoints ?? CHECKPOINT_DEFAULTS;
   const channels = new Map<string, DeviceChannel>();
   const consent = new Map<string, boolean>();
-  let shards: ShardView[] | undefined;
+  /** Devices whose deletion was asked: never sampled again, even if they reconnect before it completes. */
+  const excluded = new Set<string>();
+  let shardViews: ShardView[] | undefined;
+  let loading: Promise<ShardView[]> | undefined;
   let nextShard = 0;
-  let active: { round: SecureRound; finish: () => void; timer?: ReturnType<typeof setTimeout>; stage: string; roundId: number } | undefined;
+  const active = new Map<number, Active>();
+  /** Shards paused by a deletion. */
+  const paused = new Set<number>();
+  /** Each shard's round in progress, from its first await to its last (a deletion waits for all of it). */
+  const running = new Map<number, Promise<RoundSummary>>();
+  let shardCount = 1;
 
-  const dispatch = (out: Outgoing[]): void => {
+  const loadViews = async (): Promise<ShardView[]> => {
+    if (shardViews) return shardViews;
+    loading ??= loadShards(store).then((views) => {
+      shardViews = views;
+      shardCount = Math.max(1, views.length);
+      loading = undefined;
+      return views;
+    });
+    return loading;
+  };
+
+  const activeFor = (deviceId: string): Active | undefined => active.get(shardOf(deviceId, shardCount));
+
+  const dispatch = (a: Active, out: Outgoing[]): void => {
     for (const { to, message } of out) channels.get(to)?.send(message);
-    if (!active) return;
-    if (active.round.stage === 'done') {
-      if (active.timer) clearTimeout(active.timer);
-      active.finish();
-    } else if (active.round.stage !== active.stage || !active.timer) {
+    if (active.get(a.shard) !== a) return;
+    if (a.round.stage === 'done') {
+      if (a.timer) clearTimeout(a.timer);
+      a.finish();
+    } else if (a.round.stage !== a.stage || !a.timer) {
       // A new stage opened: its deadline starts now.
-      active.stage = active.round.stage;
-      log('round.stage', { roundId: active.roundId, stage: active.stage });
-      if (active.timer) clearTimeout(active.timer);
-      active.timer = setTimeout(() => active && dispatch(active.round.expire()), settings.stageTimeoutMs);
+      a.stage = a.round.stage;
+      log('round.stage', { roundId: a.roundId, shard: a.shard, stage: a.stage });
+      if (a.timer) clearTimeout(a.timer);
+      a.timer = setTimeout(() => active.get(a.shard) === a && dispatch(a, a.round.expire()), settings.stageTimeoutMs);
     }
   };
 
-  const eligibleIn = (shard: number, count: number): string[] => [...channels.keys()].filter((d) => consent.get(d) && shardOf(d, count) === shard).sort();
+  const runRound = async (requested?: number): Promise<RoundSummary> => {
+    const views = await loadViews();
+    if (views.length === 0) return { status: 'skipped', reason: 'no model to train: the store has no shards yet' };
+    const shard = requested ?? nextShard++ % views.length;
+    if (running.has(shard)) return { status: 'skipped', reason: `a round is already in progress on shard ${shard}`, shard };
+    const run = runShardRound(views, shard).finally(() => running.delete(shard));
+    running.set(shard, run);
+    return run;
+  };
 
-  const runRound = async (): Promise<RoundSummary> => {
-    if (active) return { status: 'skipped', reason: 'a round is already in progress' };
-    shards ??= await loadShards(store);
-    if (shards.length === 0) return { status: 'skipped', reason: 'no model to train: the store has no shards yet' };
-    const shard = nextShard++ % shards.length;
-    const view = shards[shard]!;
+  const runShardRound = async (views: ShardView[], shard: number): Promise<RoundSummary> => {
+    if (!views[shard]) return { status: 'skipped', reason: `there is no shard ${shard}` };
+    if (paused.has(shard)) return { status: 'skipped', reason: `shard ${shard} is paused by a deletion`, shard };
+    const view = views[shard]!;
     const privacy = activePrivacy(settings.privacy);
     if (privacy) {
       const refused = refusal(view.account, privacy, settings.samplingRate, shard);
-      if (refused) return { status: 'skipped', reason: refused };
+      if (refused) return { status: 'skipped', reason: refused, shard };
     }
-    const eligible = eligibleIn(shard, shards.length);
-    // Poisson sampling with a known rate, so a privacy accountant applies (Chua et al. 2024).
-    const cohort = eligible.filter(() => o.uniform01() < settings.samplingRate);
+    const { lineage } = view;
+    const step = view.checkpoint.step;
+    const connected = [...channels.keys()].filter((d) => consent.get(d) && !excluded.has(d) && shardOf(d, views.length) === shard).sort();
+    // A device contributes at most once per model: after a rollback, those who trained on this model already sit out.
+    const already = await store.contributedAt(shard, step, connected);
+    const eligible = connected.filter((d) => !already.has(d));
+    const attempt = await store.roundsAt(shard, lineage, step);
+    const cohort = sampleCohort(o.samplingKey, { shard, lineage, step, attempt }, eligible, settings.samplingRate);
     const layout = { items: view.models.training.table.items, dim: view.models.training.table.dim };
     let planned;
     try {
       planned = roundConfig(cohort.length, layout, settings);
     } catch (err) {
-      return { status: 'skipped', reason: `shard ${shard}, cohort of ${cohort.length}: ${(err as Error).message}` };
+      return { status: 'skipped', reason: `shard ${shard}, cohort of ${cohort.length}: ${(err as Error).message}`, shard };
     }
     const { config, noise } = planned;
     // Every cohort member is an enrolled, authenticated device (the gateway admits no others).
     const needed = Math.max(settings.minCohort, config.threshold + 1);
-    if (cohort.length < needed) return { status: 'skipped', reason: `shard ${shard}: sampled ${cohort.length} of ${eligible.length} eligible devices; a round needs at least ${needed} distinct enrolled devices` };
+    if (cohort.length < needed) return { status: 'skipped', reason: `shard ${shard}: sampled ${cohort.length} of ${eligible.length} eligible devices; a round needs at least ${needed} distinct enrolled devices`, shard };
+    if (paused.has(shard)) return { status: 'skipped', reason: `shard ${shard} is paused by a deletion`, shard };
     const latest = await store.latestModelInfo();
     const sessionId = b64(sodium, sodium.randombytes_buf(16));
     const startedAt = now();
-    const record = await store.roundStarted({ shard, sessionId, round: 1, cohortSize: cohort.length, startedAt });
+    const record = await store.roundStarted({ shard, lineage, step, sessionId, round: 1, cohortSize: cohort.length, startedAt });
     const round = createSecureRound({ sodium, binding: { sessionId, round: 1, modelHash: sha256(view.trainingFile) }, shard, modelVersion: latest?.version ?? 0, config, cohort, ...(o.applyMasks && { applyMasks: o.applyMasks }) });
-    log('round.started', { roundId: record.id, shard, cohort: cohort.length, threshold: config.threshold, graph: config.graph.kind });
-    const done = new Promise<void>((resolve) => {
-      active = { round, finish: resolve, stage: round.stage, roundId: record.id };
-    });
-    dispatch(round.start());
+    let finishActive: () => void = () => {};
+    const done = new Promise<void>((resolve) => (finishActive = resolve));
+    const a: Active = { shard, round, finish: finishActive, stage: round.stage, roundId: record.id };
+    active.set(shard, a);
+    log('round.started', { roundId: record.id, shard, lineage, step, cohort: cohort.length, threshold: config.threshold, graph: config.graph.kind });
+    dispatch(a, round.start());
     await done;
     const outcome = round.outcome!;
     try {
       if (outcome.status === 'aborted') {
         await store.roundAborted(record.id, { reason: outcome.reason, survivors: 0, endedAt: now() });
         log('round.aborted', { roundId: record.id, shard, reason: outcome.reason });
-        return { status: 'aborted', reason: outcome.reason, roundId: record.id };
+        return { status: 'aborted', reason: outcome.reason, roundId: record.id, shard };
       }
       let finished;
       try {
         finished = await finishRound({
           store,
-          shards,
+          shards: views,
           shard,
-          round: { roundId: record.id, startedAt, cohortSize: cohort.length, contributors: outcome.contributors.length, bytesIn: outcome.bytesIn, bytesOut: outcome.bytesOut, sum: outcome.sum, config, noise, samplingRate: settings.samplingRate, population: eligible.length },
+          round: { roundId: record.id, lineage, startedAt, cohortSize: cohort.length, contributors: outcome.contributors, bytesIn: outcome.bytesIn, bytesOut: outcome.bytesOut, sum: outcome.sum, config, noise, samplingRate: settings.samplingRate, population: eligible.length },
           privacy,
           settings: settings.endOfRound,
+          checkpoints,
           randomBytes,
           now,
         });
       } catch (err) {
         // Nothing was acknowledged: tell the cohort the round failed, record it if the store still can, and report.
         const reason = 'the server could not store the round';
-        dispatch(round.announce({ status: 'aborted', reason }));
-        shards = undefined; // re-read what is durable before the next round
+        dispatch(a, round.announce({ status: 'aborted', reason }));
+        shardViews = undefined; // re-read what is durable before the next round
         await store.roundAborted(record.id, { reason, survivors: 0, endedAt: now() }).catch(() => {});
         log('round.aborted', { roundId: record.id, shard, reason });
         throw err;
       }
-      shards[shard] = finished.view;
+      views[shard] = finished.view;
       log('round.committed', { roundId: record.id, shard, modelVersion: finished.version.version, sha256: finished.version.sha256.slice(0, 12) });
       // Durable now (the commit returned after its fsync): only now may devices hear that the round completed.
-      dispatch(round.announce({ status: 'completed', modelVersion: finished.version.version }));
+      dispatch(a, round.announce({ status: 'completed', modelVersion: finished.version.version }));
       log('round.completed', { roundId: record.id, shard, modelVersion: finished.version.version, contributors: outcome.contributors.length });
-      return { status: 'completed', roundId: record.id, modelVersion: finished.version.version, contributors: outcome.contributors.length };
+      return { status: 'completed', roundId: record.id, modelVersion: finished.version.version, contributors: outcome.contributors.length, shard };
     } finally {
-      active = undefined;
+      active.delete(shard);
     }
   };
 
@@ -186,24 +253,47 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
       channels.set(channel.deviceId, channel);
       consent.set(channel.deviceId, c.training);
       log('device.connected', { training: c.training });
-      if (previous && previous !== channel && active) dispatch(active.round.drop(channel.deviceId)); // a reconnect cannot resume a round
+      const a = activeFor(channel.deviceId);
+      if (previous && previous !== channel && a && a.round.stage !== 'done') dispatch(a, a.round.drop(channel.deviceId)); // a reconnect cannot resume a round
     },
     consentChanged(deviceId, c) {
       consent.set(deviceId, c.training);
       log('device.consent', { training: c.training });
     },
     receive(deviceId: string, message: RoundMessage) {
-      if (!active) throw new ProtocolError('round.unknown', 'no round is open');
+      const a = activeFor(deviceId);
+      if (!a) throw new ProtocolError('round.unknown', 'no round is open');
       const bytes = message.type === 'masked' ? 4 * message.vector.length : JSON.stringify(message).length;
-      dispatch(active.round.receive(deviceId, message, bytes));
+      dispatch(a, a.round.receive(deviceId, message, bytes));
     },
     disconnected(deviceId) {
       channels.delete(deviceId);
-      if (active && active.round.stage !== 'done') dispatch(active.round.drop(deviceId));
+      const a = activeFor(deviceId);
+      if (a && a.round.stage !== 'done') dispatch(a, a.round.drop(deviceId));
     },
     runRound,
+    async runRounds() {
+      const views = await loadViews();
+      return Promise.all(views.map((v) => runRound(v.shard)));
+    },
     connectedDevices: () => channels.size,
-    eligibleDevices: () => [...channels.keys()].filter((d) => consent.get(d)).length,
-    roundInProgress: () => active !== undefined,
+    eligibleDevices: () => [...channels.keys()].filter((d) => consent.get(d) && !excluded.has(d)).length,
+    roundInProgress: () => active.size > 0,
+    async exclude(deviceId, shard) {
+      excluded.add(deviceId);
+      paused.add(shard);
+      channels.get(deviceId)?.close(1000, 'deleted');
+      const a = active.get(shard);
+      // A round in progress may hold the device's update, or train a model about to be rolled back: it ends here.
+      if (a && a.round.stage !== 'done') dispatch(a, a.round.abort('a device of this shard was deleted; the round will be run again'));
+      await running.get(shard)?.catch(() => {});
+    },
+    async resume(shard) {
+      const views = await loadViews();
+      const fresh = await loadShards(store);
+      views[shard] = fresh[shard]!;
+      paused.delete(shard);
+    },
+    shards: loadViews,
   };
 }

@@ -1,9 +1,9 @@
-// Runs the coordinator's rounds one after another on a timer, never two at once, until stopped.
+// Runs the coordinator's rounds (one on every shard, side by side) on a timer, never two batches at once, until stopped.
 import type { RoundSummary } from './coordinator';
 
 /** What the loop needs of the coordinator. */
 export interface RoundRunner {
-  runRound(): Promise<RoundSummary>;
+  runRounds(): Promise<readonly RoundSummary[]>;
 }
 
 /** A running loop. */
@@ -12,7 +12,7 @@ export interface RoundLoop {
   stop(): Promise<void>;
 }
 
-/** Start a round `intervalMs` after the previous one ended (a slow round delays the next rather than overlapping it). */
+/** Start a batch of rounds `intervalMs` after the previous batch ended (a slow round delays the next rather than overlapping it). */
 export function startRoundLoop(o: { runner: RoundRunner; intervalMs: number; onSummary?: (s: RoundSummary) => void; onError?: (err: unknown) => void }): RoundLoop {
   if (!Number.isInteger(o.intervalMs) || o.intervalMs < 1) throw new RangeError(`intervalMs must be a positive integer, got ${o.intervalMs}`);
   let stopped = false;
@@ -21,8 +21,7 @@ export function startRoundLoop(o: { runner: RoundRunner; intervalMs: number; onS
   const tick = (): void => {
     running = (async () => {
       try {
-        const summary = await o.runner.runRound();
-        o.onSummary?.(summary);
+        for (const summary of await o.runner.runRounds()) o.onSummary?.(summary);
       } catch (err) {
         // A failed round (say, a store error) must not end the loop: the next one may succeed.
         o.onError?.(err);

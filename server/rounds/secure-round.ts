@@ -62,6 +62,8 @@ export interface SecureRound {
   expire(): Outgoing[];
   /** A device disconnected: it will not answer any more stages. */
   drop(deviceId: string): Outgoing[];
+  /** End the round now, telling every device still present why (a server decision, e.g. a deletion in the shard). */
+  abort(reason: string): Outgoing[];
   /**
    * Tell the cohort how a completed round ended, once its model version is durable (or that it failed to be
    * stored, which aborts it). Only after the sum is in; only once.
@@ -360,6 +362,9 @@ export function createSecureRound(o: SecureRoundOptions): SecureRound {
       if (!cohort.has(deviceId) || stage === 'done') return [];
       gone.add(deviceId);
       return maybeAdvance();
+    },
+    abort(reason) {
+      return stage === 'done' ? [] : abort(reason);
     },
     announce(result) {
       if (outcome?.status !== 'completed' || announced) throw new Error('announce() is for a completed round, once');

@@ -2,19 +2,49 @@
 //
 // Records are copied in and out, so a caller that mutates what it passed or got back cannot change
 // the stored state, just as with a database.
+import { GENESIS_HASH, receiptHash } from '../../shared/protocol/deletion';
+import { keyId } from '../../shared/protocol/key-id';
 import { StoreError } from './errors';
-import type { Checkpoint, CheckpointInfo, DeviceRecord, Initialisation, ModelVersion, ModelVersionInfo, NewRound, PrivacyAccount, RoundAbort, RoundCommit, RoundCounts, RoundRecord, ServerIdentity, ShardRecord, Store, StoredIdentity } from './store';
-import { checkDeviceId, checkIdentity, checkInitialisation, checkLimit, checkNewRound, checkReason, checkRoundAbort, checkRoundCommit, checkShard, checkTime, sha256Hex } from './validate';
+import type {
+  ChainEntry,
+  Checkpoint,
+  CheckpointInfo,
+  DeletionCompletion,
+  DeletionRecord,
+  DeviceRecord,
+  Initialisation,
+  ModelVersion,
+  ModelVersionInfo,
+  NewDeletion,
+  NewRound,
+  PrivacyAccount,
+  ReceiptKey,
+  RoundAbort,
+  RoundCommit,
+  RoundCounts,
+  RoundRecord,
+  ServerIdentity,
+  ShardRecord,
+  Store,
+  StoredIdentity,
+} from './store';
+import { checkDeletionCompletion, checkDeviceId, checkIdentity, checkInitialisation, checkLimit, checkNewDeletion, checkNewRound, checkReason, checkRoundAbort, checkRoundCommit, checkShard, checkTime, sha256Hex } from './validate';
 
 const copyModel = (m: ModelVersion): ModelVersion => ({ ...structuredClone({ ...m, data: undefined }), data: m.data.slice() });
-const infoOf = ({ data: _data, ...info }: ModelVersion): ModelVersionInfo => structuredClone(info);
+const copyDeletion = (d: DeletionRecord): DeletionRecord => structuredClone(d);
+const infoOf = ({ data: _data, pruned: _pruned, ...info }: ModelVersion & { pruned?: boolean }): ModelVersionInfo => structuredClone(info);
 const checkpointInfo = ({ training: _t, served: _s, ...info }: Checkpoint): CheckpointInfo => ({ ...info });
+const copyKey = (k: ReceiptKey): ReceiptKey => ({ ...k, publicKey: k.publicKey.slice(), privateKey: k.privateKey.slice() });
 
 /** A Store held in arrays and Maps (see the file comment). */
 export class MemoryStore implements Store {
   private readonly devices = new Map<string, DeviceRecord>();
-  /** Ascending by version. */
-  private readonly models: ModelVersion[] = [];
+  /** Who trained on which model: `${shard}/${step}` → device ids. */
+  private readonly contributions = new Map<string, Set<string>>();
+  /** Ascending by version; a pruned version keeps its entry with an empty file. */
+  private readonly models: (ModelVersion & { pruned?: boolean })[] = [];
+  private readonly deletions: DeletionRecord[] = [];
+  private readonly receiptKeys: ReceiptKey[] = [];
   /** Ascending by id. */
   private readonly rounds: RoundRecord[] = [];
   private readonly shards: { lineage: number; account: PrivacyAccount }[] = [];
@@ -27,7 +57,7 @@ export class MemoryStore implements Store {
     checkTime(at, 'at');
     const existing = this.devices.get(deviceId);
     if (existing) return { device: { ...existing }, created: false };
-    const device: DeviceRecord = { deviceId, registeredAt: at, lastSeen: at, consentTraining: false };
+    const device: DeviceRecord = { deviceId, registeredAt: at, lastSeen: at, consentTraining: false, deleting: false };
     this.devices.set(deviceId, device);
     return { device: { ...device }, created: true };
   }
@@ -58,9 +88,36 @@ export class MemoryStore implements Store {
       .map((d) => ({ ...d }));
   }
 
+  async contributedAt(shard: number, step: number, deviceIds: readonly string[]): Promise<Set<string>> {
+    checkShard(shard);
+    const set = this.contributions.get(`${shard}/${step}`);
+    return new Set(deviceIds.filter((id) => set?.has(id)));
+  }
+
+  async firstContribution(deviceId: string, shard: number): Promise<number | undefined> {
+    checkShard(shard);
+    let first: number | undefined;
+    for (const [key, set] of this.contributions) {
+      const [s, step] = key.split('/').map(Number) as [number, number];
+      if (s === shard && set.has(deviceId) && (first === undefined || step < first)) first = step;
+    }
+    return first;
+  }
+
+  /** The head: a rollback drops the checkpoints after its target, so the shard's latest step is its current model. */
   private latestCheckpoint(shard: number): Checkpoint | undefined {
-    const lineage = this.shards[shard]?.lineage;
-    return this.checkpoints.findLast((c) => c.shard === shard && c.lineage === lineage);
+    let head: Checkpoint | undefined;
+    for (const c of this.checkpoints) if (c.shard === shard && (!head || c.step > head.step)) head = c;
+    return head;
+  }
+
+  private checkBasis(basis: readonly number[], except: number): number[] {
+    if (basis.length !== this.shards.length) throw new StoreError('store.invalid', `basis must name one checkpoint per shard (${this.shards.length}), got ${basis.length}`);
+    return basis.map((id, shard) => {
+      if (shard === except) return -1;
+      if (this.latestCheckpoint(shard)?.id !== id) throw new StoreError('store.conflict', `shard ${shard} has moved on from checkpoint ${id}: rebuild the served file`);
+      return id;
+    });
   }
 
   private addCheckpoint(c: Omit<Checkpoint, 'id' | 'trainingSha256'>): Checkpoint {
@@ -108,13 +165,20 @@ export class MemoryStore implements Store {
     if (c.endedAt < round.startedAt) throw new StoreError('store.invalid', 'endedAt is before the round started');
     const current = this.latestCheckpoint(c.shard);
     if (!current) throw new StoreError('store.not_found', `no shard ${c.shard}`);
-    if (current.lineage !== c.lineage || current.step !== c.fromStep) {
-      throw new StoreError('store.conflict', `shard ${c.shard} is at lineage ${current.lineage} step ${current.step}; the round trained from lineage ${c.lineage} step ${c.fromStep}`);
+    const lineage = this.shards[c.shard]!.lineage;
+    if (lineage !== c.lineage || current.step !== c.fromStep) {
+      throw new StoreError('store.conflict', `shard ${c.shard} is at lineage ${lineage} step ${current.step}; the round trained from lineage ${c.lineage} step ${c.fromStep}`);
     }
-    if (c.basis.length !== this.shards.length) throw new StoreError('store.invalid', `basis must name one checkpoint per shard (${this.shards.length}), got ${c.basis.length}`);
-    c.basis.forEach((id, shard) => {
-      if (shard !== c.shard && this.latestCheckpoint(shard)?.id !== id) throw new StoreError('store.conflict', `shard ${shard} has moved on from checkpoint ${id}: rebuild the served file`);
-    });
+    if (round.lineage !== c.lineage || round.step !== c.fromStep) throw new StoreError('store.conflict', `round ${c.roundId} trained at lineage ${round.lineage} step ${round.step}, not ${c.lineage}/${c.fromStep}`);
+    this.checkBasis(c.basis, c.shard);
+    for (const id of c.contributors) {
+      const d = this.devices.get(id);
+      if (!d || d.deleting) throw new StoreError('store.conflict', 'a contributor of this round is no longer a registered device (deleted or being deleted)');
+    }
+    const key = `${c.shard}/${c.fromStep}`;
+    const set = this.contributions.get(key) ?? new Set<string>();
+    for (const id of c.contributors) set.add(id);
+    this.contributions.set(key, set);
     Object.assign(round, { status: 'completed', reason: null, endedAt: c.endedAt, survivors: c.survivors });
     this.shards[c.shard]!.account = structuredClone(account);
     const checkpoint = this.addCheckpoint({ shard: c.shard, lineage: c.lineage, step: c.fromStep + 1, createdAt: c.endedAt, round: c.roundId, iterates: c.iterates, training: c.training, served: c.served });
@@ -132,7 +196,7 @@ export class MemoryStore implements Store {
   }
 
   async getModel(version: number): Promise<ModelVersion | undefined> {
-    const m = this.models.find((x) => x.version === version);
+    const m = this.models.find((x) => x.version === version && !x.pruned);
     return m && copyModel(m);
   }
 
@@ -150,6 +214,8 @@ export class MemoryStore implements Store {
     const record: RoundRecord = {
       id: (this.rounds.at(-1)?.id ?? 0) + 1,
       shard: round.shard,
+      lineage: round.lineage,
+      step: round.step,
       sessionId: round.sessionId,
       round: round.round,
       status: 'started',
@@ -201,6 +267,144 @@ export class MemoryStore implements Store {
       this.identity = { publicKey: fresh.publicKey.slice(), privateKey: fresh.privateKey.slice(), createdAt: at };
     }
     return { publicKey: this.identity.publicKey.slice(), privateKey: this.identity.privateKey.slice(), createdAt: this.identity.createdAt };
+  }
+
+  async listCheckpoints(shard: number): Promise<CheckpointInfo[]> {
+    checkShard(shard);
+    return this.checkpoints.filter((c) => c.shard === shard).sort((a, b) => a.step - b.step).map(checkpointInfo);
+  }
+
+  async getCheckpoint(shard: number, step: number): Promise<Checkpoint | undefined> {
+    checkShard(shard);
+    const c = this.checkpoints.find((x) => x.shard === shard && x.step === step);
+    return c && { ...c, training: c.training.slice(), served: c.served.slice() };
+  }
+
+  async roundsAt(shard: number, lineage: number, step: number): Promise<number> {
+    return this.rounds.filter((r) => r.shard === shard && r.lineage === lineage && r.step === step).length;
+  }
+
+  async findDeletions(keyHash: string): Promise<DeletionRecord[]> {
+    return this.deletions.filter((d) => d.keyHash === keyHash).map(copyDeletion);
+  }
+
+  async pruneCheckpoints(shard: number, keep: readonly number[]): Promise<number> {
+    checkShard(shard);
+    const mine = this.checkpoints.filter((c) => c.shard === shard).sort((a, b) => a.step - b.step);
+    if (mine.length === 0) throw new StoreError('store.not_found', `no shard ${shard}`);
+    const kept = new Set([...keep, mine[0]!.id, mine.at(-1)!.id]);
+    const drop = new Set(mine.filter((c) => !kept.has(c.id)).map((c) => c.id));
+    this.removeCheckpoints((c) => drop.has(c.id));
+    return drop.size;
+  }
+
+  private removeCheckpoints(drop: (c: Checkpoint) => boolean): void {
+    for (let n = this.checkpoints.length - 1; n >= 0; n--) if (drop(this.checkpoints[n]!)) this.checkpoints.splice(n, 1);
+  }
+
+  async pruneModelFiles(keep: number): Promise<number> {
+    if (!Number.isSafeInteger(keep) || keep < 1) throw new StoreError('store.invalid', `keep must be a positive integer, got ${keep}`);
+    let pruned = 0;
+    for (const m of this.models.slice(0, Math.max(0, this.models.length - keep))) {
+      if (m.pruned) continue;
+      m.pruned = true;
+      m.data = new Uint8Array(0);
+      pruned++;
+    }
+    return pruned;
+  }
+
+  async requestDeletion(d: NewDeletion): Promise<{ deletion: DeletionRecord; created: boolean }> {
+    checkNewDeletion(d);
+    const same = this.deletions.find((x) => x.keyHash === d.keyHash && x.nonce.length === d.nonce.length && x.nonce.every((b, n) => b === d.nonce[n]));
+    if (same) return { deletion: copyDeletion(same), created: false };
+    const done = this.deletions.find((x) => x.keyHash === d.keyHash && x.status === 'done');
+    if (done) return { deletion: copyDeletion(done), created: false };
+    const device = this.devices.get(d.deviceId);
+    if (!device) throw new StoreError('store.not_found', 'no device is registered with that key');
+    device.deleting = true;
+    const record: DeletionRecord = { id: d.id, keyHash: d.keyHash, nonce: d.nonce.slice(), requestedAt: d.requestedAt, receivedAt: d.receivedAt, shard: d.shard, status: 'pending', completedAt: null, receipt: null };
+    this.deletions.push(record);
+    return { deletion: copyDeletion(record), created: true };
+  }
+
+  async getDeletion(id: string): Promise<DeletionRecord | undefined> {
+    const d = this.deletions.find((x) => x.id === id);
+    return d && copyDeletion(d);
+  }
+
+  async pendingDeletions(): Promise<DeletionRecord[]> {
+    return this.deletions.filter((d) => d.status === 'pending').map(copyDeletion);
+  }
+
+  async completeDeletion(c: DeletionCompletion): Promise<DeletionRecord> {
+    checkDeletionCompletion(c);
+    const deletion = this.deletions.find((x) => x.id === c.deletionId);
+    if (!deletion) throw new StoreError('store.not_found', `no deletion ${c.deletionId}`);
+    if (deletion.status !== 'pending') throw new StoreError('store.conflict', `deletion ${c.deletionId} is already done`);
+    const device = this.devices.get(c.deviceId);
+    if (!device?.deleting) throw new StoreError('store.conflict', 'the device is not awaiting this deletion');
+    if (sha256Hex(Buffer.from(c.deviceId, 'base64url')) !== deletion.keyHash) throw new StoreError('store.conflict', 'the device is not the one this deletion names');
+    let servedVersion: { version: number; sha256: string };
+    let checkpoint: Checkpoint;
+    if (c.rollback) {
+      const { shard, toStep } = c.rollback;
+      if (shard !== deletion.shard) throw new StoreError('store.conflict', `deletion ${c.deletionId} is of shard ${deletion.shard}, not ${shard}`);
+      const target = this.checkpoints.find((x) => x.shard === shard && x.step === toStep);
+      if (!target) throw new StoreError('store.not_found', `shard ${shard} keeps no checkpoint at step ${toStep}`);
+      this.checkBasis(c.rollback.basis, shard);
+      this.removeCheckpoints((x) => x.shard === shard && x.step > toStep);
+      for (const key of [...this.contributions.keys()]) {
+        const [s, step] = key.split('/').map(Number) as [number, number];
+        if (s === shard && step > toStep) this.contributions.delete(key);
+      }
+      this.shards[shard]!.lineage++;
+      const version = this.addVersion({ data: c.rollback.model, createdAt: c.completedAt, provenance: c.rollback.provenance });
+      servedVersion = { version: version.version, sha256: version.sha256 };
+      checkpoint = target;
+    } else {
+      const latest = this.models.at(-1)!;
+      servedVersion = { version: latest.version, sha256: latest.sha256 };
+      checkpoint = this.latestCheckpoint(deletion.shard)!;
+    }
+    this.devices.delete(c.deviceId);
+    for (const set of this.contributions.values()) set.delete(c.deviceId);
+    const last = this.deletions.filter((x) => x.status === 'done').sort((a, b) => a.receipt!.index - b.receipt!.index).at(-1);
+    const receipt = c.makeReceipt({ index: last ? last.receipt!.index + 1 : 0, previousHash: last ? receiptHash(last.receipt!) : GENESIS_HASH, servedVersion, checkpoint: checkpointInfo(checkpoint) });
+    Object.assign(deletion, { status: 'done', completedAt: c.completedAt, receipt: structuredClone(receipt) });
+    return copyDeletion(deletion);
+  }
+
+  async receiptChain(): Promise<ChainEntry[]> {
+    return this.deletions
+      .filter((d) => d.status === 'done')
+      .sort((a, b) => a.receipt!.index - b.receipt!.index)
+      .map((d) => ({ index: d.receipt!.index, hash: receiptHash(d.receipt!), previousHash: d.receipt!.previousHash, completedAt: d.completedAt!, shard: d.shard }));
+  }
+
+  async receiptKey(generate: () => ServerIdentity, at: number): Promise<ReceiptKey> {
+    checkTime(at, 'at');
+    const active = this.receiptKeys.find((k) => k.retiredAt === null);
+    return copyKey(active ?? this.addReceiptKey(generate(), at));
+  }
+
+  private addReceiptKey(fresh: ServerIdentity, at: number): ReceiptKey {
+    checkIdentity(fresh);
+    const key: ReceiptKey = { id: keyId(fresh.publicKey), publicKey: fresh.publicKey.slice(), privateKey: fresh.privateKey.slice(), createdAt: at, retiredAt: null };
+    this.receiptKeys.push(key);
+    return key;
+  }
+
+  async listReceiptKeys(): Promise<ReceiptKey[]> {
+    const active = this.receiptKeys.filter((k) => k.retiredAt === null);
+    const retired = this.receiptKeys.filter((k) => k.retiredAt !== null).sort((a, b) => b.retiredAt! - a.retiredAt! || b.createdAt - a.createdAt);
+    return [...active, ...retired].map(copyKey);
+  }
+
+  async rotateReceiptKey(generate: () => ServerIdentity, at: number): Promise<ReceiptKey> {
+    checkTime(at, 'at');
+    for (const k of this.receiptKeys) if (k.retiredAt === null) k.retiredAt = at;
+    return copyKey(this.addReceiptKey(generate(), at));
   }
 
   async close(): Promise<void> {}

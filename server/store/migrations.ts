@@ -97,6 +97,79 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    sql: `
+      -- Exact forgetting. Devices: the public key is no longer stored. \`lookup\` is a keyed hash of it (the secret is
+      -- in device-keys.sqlite, beside this file) and \`sealed\` holds everything else under the device's own key (also
+      -- there): destroying that key makes every copy of the row unreadable. Schema-2 rows are sealed by the store
+      -- when it opens (sqlite-store.ts), then dropped.
+      ALTER TABLE devices RENAME TO legacy_devices;
+      CREATE TABLE devices (
+        ref      TEXT PRIMARY KEY CHECK (length(ref) = 22),
+        lookup   BLOB NOT NULL UNIQUE CHECK (length(lookup) = 32),
+        -- Set when its deletion is asked: it is in no round from then on.
+        deleting INTEGER NOT NULL DEFAULT 0 CHECK (deleting IN (0, 1)),
+        sealed   BLOB NOT NULL
+      ) STRICT;
+
+      -- Which model of its shard each device trained on (the step of that model), for rollbacks and the
+      -- once-per-model rule.
+      CREATE TABLE contributions (
+        ref   TEXT NOT NULL REFERENCES devices(ref) ON DELETE CASCADE,
+        shard INTEGER NOT NULL REFERENCES shards(shard),
+        step  INTEGER NOT NULL CHECK (step >= 0),
+        PRIMARY KEY (ref, shard, step)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX contributions_by_step ON contributions (shard, step);
+
+      -- Where a round trained: the shard's lineage and step (its sampling seed derives from them).
+      ALTER TABLE rounds ADD COLUMN lineage INTEGER NOT NULL DEFAULT 0 CHECK (lineage >= 0);
+      ALTER TABLE rounds ADD COLUMN step INTEGER NOT NULL DEFAULT 0 CHECK (step >= 0);
+
+      -- Old versions keep their row (the model card lists them) but lose their file: disk use stays bounded.
+      CREATE TABLE model_versions_v3 (
+        version     INTEGER PRIMARY KEY CHECK (version >= 1),
+        created_at  INTEGER NOT NULL,
+        sha256      TEXT NOT NULL CHECK (length(sha256) = 64),
+        size_bytes  INTEGER NOT NULL CHECK (size_bytes > 0),
+        model       BLOB CHECK (model IS NULL OR length(model) = size_bytes),
+        round_id    INTEGER REFERENCES rounds(id),
+        composition TEXT NOT NULL CHECK (json_valid(composition)),
+        provenance  TEXT NOT NULL CHECK (json_valid(provenance))
+      ) STRICT;
+      INSERT INTO model_versions_v3 SELECT * FROM model_versions;
+      DROP TABLE model_versions;
+      ALTER TABLE model_versions_v3 RENAME TO model_versions;
+
+      -- The deletion ledger: requests, and the receipt chain of those done.
+      CREATE TABLE deletions (
+        id           TEXT PRIMARY KEY CHECK (length(id) = 22),
+        key_hash     TEXT NOT NULL CHECK (length(key_hash) = 64),
+        nonce        BLOB NOT NULL CHECK (length(nonce) = 16),
+        requested_at INTEGER NOT NULL,
+        received_at  INTEGER NOT NULL,
+        shard        INTEGER NOT NULL CHECK (shard >= 0),
+        status       TEXT NOT NULL CHECK (status IN ('pending', 'done')),
+        completed_at INTEGER,
+        chain_index  INTEGER UNIQUE CHECK (chain_index >= 0),
+        receipt_hash TEXT CHECK (receipt_hash IS NULL OR length(receipt_hash) = 64),
+        receipt      TEXT CHECK (receipt IS NULL OR json_valid(receipt)),
+        UNIQUE (key_hash, nonce),
+        CHECK ((status = 'done') = (receipt IS NOT NULL AND chain_index IS NOT NULL AND completed_at IS NOT NULL))
+      ) STRICT;
+
+      -- Keys that sign receipts: one active, the retired ones still published so old receipts verify.
+      CREATE TABLE receipt_keys (
+        id          TEXT PRIMARY KEY CHECK (length(id) = 16),
+        public_key  BLOB NOT NULL CHECK (length(public_key) = 32),
+        private_key BLOB NOT NULL CHECK (length(private_key) = 64),
+        created_at  INTEGER NOT NULL,
+        retired_at  INTEGER
+      ) STRICT;
+      CREATE UNIQUE INDEX receipt_keys_one_active ON receipt_keys ((retired_at IS NULL)) WHERE retired_at IS NULL;
+    `,
+  },
 ];
 
 /** Apply every migration above the database's user_version, all in one transaction. */

@@ -7,11 +7,37 @@
 // only for models near SQLite's 1 GB blob limit.
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
+import { basename, dirname, extname, join } from 'node:path';
+import { receiptHash, receiptSchema, GENESIS_HASH } from '../../shared/protocol/deletion';
+import { keyId } from '../../shared/protocol/key-id';
+import { sqliteDeviceKeys, type DeviceKeyStore } from './device-keys';
+import { deviceLookup, newDeviceRef, openDevice, sealDevice, type DeviceSecrets } from './device-sealing';
 import { StoreError } from './errors';
 import { migrate } from './migrations';
-import type { Checkpoint, CheckpointInfo, DeviceRecord, Initialisation, ModelVersion, ModelVersionInfo, NewRound, RoundAbort, RoundCommit, RoundCounts, RoundRecord, ServerIdentity, ShardRecord, Store, StoredIdentity } from './store';
+import type {
+  ChainEntry,
+  Checkpoint,
+  CheckpointInfo,
+  DeletionCompletion,
+  DeletionRecord,
+  DeviceRecord,
+  Initialisation,
+  ModelVersion,
+  ModelVersionInfo,
+  NewDeletion,
+  NewRound,
+  ReceiptKey,
+  RoundAbort,
+  RoundCommit,
+  RoundCounts,
+  RoundRecord,
+  ServerIdentity,
+  ShardRecord,
+  Store,
+  StoredIdentity,
+} from './store';
 import { modelProvenanceSchema, privacyAccountSchema } from './store';
-import { checkDeviceId, checkIdentity, checkInitialisation, checkLimit, checkNewRound, checkReason, checkRoundAbort, checkRoundCommit, checkShard, checkTime, sha256Hex } from './validate';
+import { checkDeletionCompletion, checkDeviceId, checkIdentity, checkInitialisation, checkLimit, checkNewDeletion, checkNewRound, checkReason, checkRoundAbort, checkRoundCommit, checkShard, checkTime, sha256Hex } from './validate';
 
 /** WAL bytes kept after a checkpoint; without a limit the file stays at its high-water mark. */
 const JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
@@ -21,10 +47,30 @@ const BUSY_TIMEOUT_MS = 5_000;
 export type Synchronous = 'FULL' | 'NORMAL' | 'OFF';
 
 interface DeviceRow {
-  device_id: string;
-  registered_at: number;
-  last_seen: number;
-  consent_training: number;
+  ref: string;
+  lookup: Buffer;
+  deleting: number;
+  sealed: Buffer;
+}
+interface DeletionRow {
+  id: string;
+  key_hash: string;
+  nonce: Buffer;
+  requested_at: number;
+  received_at: number;
+  shard: number;
+  status: 'pending' | 'done';
+  completed_at: number | null;
+  chain_index: number | null;
+  receipt_hash: string | null;
+  receipt: string | null;
+}
+interface ReceiptKeyRow {
+  id: string;
+  public_key: Buffer;
+  private_key: Buffer;
+  created_at: number;
+  retired_at: number | null;
 }
 interface ModelRow {
   version: number;
@@ -49,6 +95,8 @@ interface CheckpointRow {
 interface RoundRow {
   id: number;
   shard: number;
+  lineage: number;
+  step: number;
   session_id: string;
   round: number;
   status: RoundRecord['status'];
@@ -61,7 +109,18 @@ interface RoundRow {
 
 const bytesOf = (b: Buffer): Uint8Array => new Uint8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 const blob = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-const toDevice = (r: DeviceRow): DeviceRecord => ({ deviceId: r.device_id, registeredAt: r.registered_at, lastSeen: r.last_seen, consentTraining: r.consent_training === 1 });
+const toDeletion = (r: DeletionRow): DeletionRecord => ({
+  id: r.id,
+  keyHash: r.key_hash,
+  nonce: new Uint8Array(r.nonce),
+  requestedAt: r.requested_at,
+  receivedAt: r.received_at,
+  shard: r.shard,
+  status: r.status,
+  completedAt: r.completed_at,
+  receipt: r.receipt === null ? null : receiptSchema.parse(JSON.parse(r.receipt)),
+});
+const toReceiptKey = (r: ReceiptKeyRow): ReceiptKey => ({ id: r.id, publicKey: new Uint8Array(r.public_key), privateKey: new Uint8Array(r.private_key), createdAt: r.created_at, retiredAt: r.retired_at });
 const toModelInfo = (r: ModelRow): ModelVersionInfo => ({
   version: r.version,
   createdAt: r.created_at,
@@ -83,6 +142,8 @@ const toCheckpointInfo = (r: CheckpointRow): CheckpointInfo => ({
 const toRound = (r: RoundRow): RoundRecord => ({
   id: r.id,
   shard: r.shard,
+  lineage: r.lineage,
+  step: r.step,
   sessionId: r.session_id,
   round: r.round,
   status: r.status,
@@ -94,6 +155,14 @@ const toRound = (r: RoundRow): RoundRecord => ({
 });
 
 const CHECKPOINT_INFO = 'id, shard, lineage, step, created_at, round_id, training_sha256, iterates';
+
+/** The device key store's file for a database file: NAME.keys.sqlite beside NAME.sqlite. */
+export function keysPathFor(path: string): string {
+  return join(dirname(path), `${basename(path, extname(path))}.keys.sqlite`);
+}
+
+/** A device as callers see it (the store's reference and key stay inside). */
+const publicDevice = (d: DeviceRecord): DeviceRecord => ({ deviceId: d.deviceId, registeredAt: d.registeredAt, lastSeen: d.lastSeen, consentTraining: d.consentTraining, deleting: d.deleting });
 const MODEL_INFO = 'version, created_at, sha256, size_bytes, provenance';
 
 /** A SQLite-backed Store (see the file comment). Also exposes `db` for tests and maintenance. */
@@ -101,9 +170,12 @@ export class SqliteStore implements Store {
   readonly db: Db;
   /** Prepared statements by their SQL: preparing is most of the cost of a small query. */
   private readonly statements = new Map<string, Statement>();
+  /** Each device's data key and the lookup secret, in their own file (device-keys.ts). */
+  readonly keys: DeviceKeyStore;
 
-  private constructor(path: string, synchronous: Synchronous) {
+  private constructor(path: string, synchronous: Synchronous, keysPath: string) {
     this.db = new Database(path);
+    this.keys = sqliteDeviceKeys(keysPath, synchronous);
     try {
       this.db.pragma('journal_mode = WAL');
       // FULL: a commit is on disk before it returns (NORMAL can lose the last commits on power loss).
@@ -113,15 +185,64 @@ export class SqliteStore implements Store {
       this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       this.db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
       migrate(this.db);
+      this.sealLegacyDevices();
+      this.sweepKeys();
     } catch (err) {
       this.db.close();
+      this.keys.close();
       throw err;
     }
   }
 
-  /** Open (creating if needed) the database file at `path` and bring its schema up to date. */
-  static open(path: string, options: { synchronous?: Synchronous } = {}): SqliteStore {
-    return new SqliteStore(path, options.synchronous ?? 'FULL');
+  /**
+   * Open (creating if needed) the database file at `path` and its device key store (default: NAME.keys.sqlite beside
+   * NAME.sqlite), and bring the schema up to date.
+   */
+  static open(path: string, options: { synchronous?: Synchronous; keysPath?: string } = {}): SqliteStore {
+    return new SqliteStore(path, options.synchronous ?? 'FULL', options.keysPath ?? keysPathFor(path));
+  }
+
+  /** Schema-2 devices (public keys in the clear) are sealed under fresh device keys, then their rows are erased. */
+  private sealLegacyDevices(): void {
+    const legacy = this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'legacy_devices'").get();
+    if (!legacy) return;
+    const rows = this.db.prepare('SELECT device_id, registered_at, last_seen, consent_training FROM legacy_devices').all() as { device_id: string; registered_at: number; last_seen: number; consent_training: number }[];
+    const sealed = rows.map((r) => this.sealNew({ deviceId: r.device_id, registeredAt: r.registered_at, lastSeen: r.last_seen, consentTraining: r.consent_training === 1 }));
+    this.db.transaction(() => {
+      for (const d of sealed) this.q('INSERT INTO devices (ref, lookup, sealed) VALUES (?, ?, ?)').run(d.ref, d.lookup, d.sealed);
+      this.db.exec('DELETE FROM legacy_devices; DROP TABLE legacy_devices;');
+    }).immediate();
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  /** Destroy keys whose device row is gone (a crash between a deletion's commit and the key's destruction). */
+  private sweepKeys(): void {
+    const live = new Set((this.q('SELECT ref FROM devices').all() as { ref: string }[]).map((r) => r.ref));
+    for (const ref of this.keys.refs()) if (!live.has(ref)) this.keys.destroy(ref);
+  }
+
+  /** A new device row's parts: a fresh reference and key (durable in the key store first), the sealed data. */
+  private sealNew(secrets: DeviceSecrets): { ref: string; lookup: Buffer; sealed: Buffer } {
+    const ref = newDeviceRef();
+    const key = this.keys.create(ref);
+    return { ref, lookup: deviceLookup(this.keys.lookupSecret(), secrets.deviceId), sealed: sealDevice(key, ref, secrets) };
+  }
+
+  private deviceRow(deviceId: string): DeviceRow | undefined {
+    return this.q('SELECT * FROM devices WHERE lookup = ?').get(deviceLookup(this.keys.lookupSecret(), deviceId)) as DeviceRow | undefined;
+  }
+
+  /** A device row opened with its key (undefined when its key is gone: a deleted device). */
+  private openRow(row: DeviceRow): (DeviceRecord & { ref: string; key: Uint8Array }) | undefined {
+    const key = this.keys.get(row.ref);
+    if (!key) return undefined;
+    const secrets = openDevice(key, row.ref, row.sealed);
+    return { ...secrets, deleting: row.deleting === 1, ref: row.ref, key };
+  }
+
+  private reseal(device: DeviceRecord & { ref: string; key: Uint8Array }): void {
+    const { deviceId, registeredAt, lastSeen, consentTraining } = device;
+    this.q('UPDATE devices SET sealed = ? WHERE ref = ?').run(sealDevice(device.key, device.ref, { deviceId, registeredAt, lastSeen, consentTraining }), device.ref);
   }
 
   private q(sql: string): Statement {
@@ -133,37 +254,65 @@ export class SqliteStore implements Store {
   /** PRAGMA integrity_check: 'ok', or the first problems SQLite reports. */
   integrityCheck(): string {
     const rows = this.db.pragma('integrity_check(20)') as { integrity_check: string }[];
-    return rows.map((r) => r.integrity_check).join('; ');
+    const main = rows.map((r) => r.integrity_check).join('; ');
+    return main;
   }
 
   async registerDevice(deviceId: string, at: number): Promise<{ device: DeviceRecord; created: boolean }> {
     checkDeviceId(deviceId);
     checkTime(at, 'at');
-    const info = this.q('INSERT INTO devices (device_id, registered_at, last_seen) VALUES (?, ?, ?) ON CONFLICT (device_id) DO NOTHING').run(deviceId, at, at);
-    const row = this.q('SELECT * FROM devices WHERE device_id = ?').get(deviceId) as DeviceRow;
-    return { device: toDevice(row), created: info.changes === 1 };
+    const existing = this.deviceRow(deviceId);
+    const opened = existing && this.openRow(existing);
+    if (opened) return { device: publicDevice(opened), created: false };
+    const fresh = this.sealNew({ deviceId, registeredAt: at, lastSeen: at, consentTraining: false });
+    this.q('INSERT INTO devices (ref, lookup, sealed) VALUES (?, ?, ?)').run(fresh.ref, fresh.lookup, fresh.sealed);
+    return { device: { deviceId, registeredAt: at, lastSeen: at, consentTraining: false, deleting: false }, created: true };
   }
 
   async getDevice(deviceId: string): Promise<DeviceRecord | undefined> {
-    const row = this.q('SELECT * FROM devices WHERE device_id = ?').get(deviceId) as DeviceRow | undefined;
-    return row && toDevice(row);
+    const row = this.deviceRow(deviceId);
+    const opened = row && this.openRow(row);
+    return opened && publicDevice(opened);
   }
 
   async touchDevice(deviceId: string, at: number): Promise<void> {
     checkTime(at, 'at');
-    const info = this.q('UPDATE devices SET last_seen = max(last_seen, ?) WHERE device_id = ?').run(at, deviceId);
-    if (info.changes === 0) throw new StoreError('store.not_found', 'no device with that id');
+    const row = this.deviceRow(deviceId);
+    const device = row && this.openRow(row);
+    if (!device) throw new StoreError('store.not_found', 'no device with that id');
+    if (at > device.lastSeen) this.reseal({ ...device, lastSeen: at });
   }
 
   async setConsent(deviceId: string, training: boolean): Promise<DeviceRecord> {
     if (typeof training !== 'boolean') throw new StoreError('store.invalid', 'training must be a boolean');
-    const row = this.q('UPDATE devices SET consent_training = ? WHERE device_id = ? RETURNING *').get(training ? 1 : 0, deviceId) as DeviceRow | undefined;
-    if (!row) throw new StoreError('store.not_found', 'no device with that id');
-    return toDevice(row);
+    const row = this.deviceRow(deviceId);
+    const device = row && this.openRow(row);
+    if (!device) throw new StoreError('store.not_found', 'no device with that id');
+    this.reseal({ ...device, consentTraining: training });
+    return publicDevice({ ...device, consentTraining: training });
   }
 
   async listDevices(): Promise<DeviceRecord[]> {
-    return (this.q('SELECT * FROM devices ORDER BY registered_at, device_id').all() as DeviceRow[]).map(toDevice);
+    const rows = this.q('SELECT * FROM devices').all() as DeviceRow[];
+    return rows
+      .map((r) => this.openRow(r))
+      .filter((d): d is NonNullable<typeof d> => d !== undefined)
+      .map(publicDevice)
+      .sort((a, b) => a.registeredAt - b.registeredAt || (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0));
+  }
+
+  async contributedAt(shard: number, step: number, deviceIds: readonly string[]): Promise<Set<string>> {
+    checkShard(shard);
+    const rows = this.q('SELECT d.lookup AS lookup FROM contributions c JOIN devices d ON d.ref = c.ref WHERE c.shard = ? AND c.step = ?').all(shard, step) as { lookup: Buffer }[];
+    const lookups = new Set(rows.map((r) => r.lookup.toString('hex')));
+    const secret = this.keys.lookupSecret();
+    return new Set(deviceIds.filter((id) => lookups.has(deviceLookup(secret, id).toString('hex'))));
+  }
+
+  async firstContribution(deviceId: string, shard: number): Promise<number | undefined> {
+    checkShard(shard);
+    const row = this.q('SELECT min(c.step) AS step FROM contributions c JOIN devices d ON d.ref = c.ref WHERE d.lookup = ? AND c.shard = ?').get(deviceLookup(this.keys.lookupSecret(), deviceId), shard) as { step: number | null };
+    return row.step ?? undefined;
   }
 
   private nextVersion(): number {
@@ -187,10 +336,24 @@ export class SqliteStore implements Store {
     return { version, createdAt: m.createdAt, sha256, sizeBytes: m.data.length, provenance: m.provenance };
   }
 
+  /** The head: a rollback deletes the checkpoints after its target, so the shard's latest step is its current model. */
   private latestCheckpointRow(shard: number): CheckpointRow | undefined {
-    return this.db
-      .prepare(`SELECT ${CHECKPOINT_INFO} FROM checkpoints WHERE shard = ? AND lineage = (SELECT lineage FROM shards WHERE shard = ?) ORDER BY step DESC LIMIT 1`)
-      .get(shard, shard) as CheckpointRow | undefined;
+    return this.q(`SELECT ${CHECKPOINT_INFO} FROM checkpoints WHERE shard = ? ORDER BY step DESC LIMIT 1`).get(shard) as CheckpointRow | undefined;
+  }
+
+  private shardLineage(shard: number): number | undefined {
+    return (this.q('SELECT lineage FROM shards WHERE shard = ?').get(shard) as { lineage: number } | undefined)?.lineage;
+  }
+
+  /** The composition of a new version: the basis checkpoints, each still its shard's head, this shard's slot left for the caller. */
+  private checkBasis(basis: readonly number[], except: number): number[] {
+    const shards = (this.q('SELECT count(*) AS n FROM shards').get() as { n: number }).n;
+    if (basis.length !== shards) throw new StoreError('store.invalid', `basis must name one checkpoint per shard (${shards}), got ${basis.length}`);
+    return basis.map((id, shard) => {
+      if (shard === except) return -1;
+      if (this.latestCheckpointRow(shard)?.id !== id) throw new StoreError('store.conflict', `shard ${shard} has moved on from checkpoint ${id}: rebuild the served file`);
+      return id;
+    });
   }
 
   async initialise(init: Initialisation): Promise<{ version: ModelVersionInfo; created: boolean }> {
@@ -235,19 +398,21 @@ export class SqliteStore implements Store {
       if (c.endedAt < round.started_at) throw new StoreError('store.invalid', 'endedAt is before the round started');
       const current = this.latestCheckpointRow(c.shard);
       if (!current) throw new StoreError('store.not_found', `no shard ${c.shard}`);
-      if (current.lineage !== c.lineage || current.step !== c.fromStep) {
-        throw new StoreError('store.conflict', `shard ${c.shard} is at lineage ${current.lineage} step ${current.step}; the round trained from lineage ${c.lineage} step ${c.fromStep}`);
+      const lineage = this.shardLineage(c.shard)!;
+      if (lineage !== c.lineage || current.step !== c.fromStep) {
+        throw new StoreError('store.conflict', `shard ${c.shard} is at lineage ${lineage} step ${current.step}; the round trained from lineage ${c.lineage} step ${c.fromStep}`);
       }
-      const shards = (this.q('SELECT count(*) AS n FROM shards').get() as { n: number }).n;
-      if (c.basis.length !== shards) throw new StoreError('store.invalid', `basis must name one checkpoint per shard (${shards}), got ${c.basis.length}`);
-      const composition = c.basis.map((id, shard) => {
-        if (shard === c.shard) return -1;
-        const latest = this.latestCheckpointRow(shard);
-        if (latest?.id !== id) throw new StoreError('store.conflict', `shard ${shard} has moved on from checkpoint ${id}: rebuild the served file`);
-        return id;
+      const composition = this.checkBasis(c.basis, c.shard);
+      // Every contributor must still be a device in good standing: a deleted one's update must never be stored.
+      const refs = c.contributors.map((id) => {
+        const row = this.deviceRow(id);
+        if (!row || row.deleting === 1) throw new StoreError('store.conflict', 'a contributor of this round is no longer a registered device (deleted or being deleted)');
+        return row.ref;
       });
+      for (const ref of refs) this.q('INSERT INTO contributions (ref, shard, step) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(ref, c.shard, c.fromStep);
       this.q("UPDATE rounds SET status = 'completed', reason = NULL, ended_at = ?, survivors = ? WHERE id = ?").run(c.endedAt, c.survivors, c.roundId);
       this.q('UPDATE shards SET account = ? WHERE shard = ?').run(JSON.stringify(account), c.shard);
+      if (round.lineage !== c.lineage || round.step !== c.fromStep) throw new StoreError('store.conflict', `round ${c.roundId} trained at lineage ${round.lineage} step ${round.step}, not ${c.lineage}/${c.fromStep}`);
       const id = this.insertCheckpoint({ shard: c.shard, lineage: c.lineage, step: c.fromStep + 1, createdAt: c.endedAt, roundId: c.roundId, training: c.training, served: c.served, iterates: c.iterates });
       composition[c.shard] = id;
       const version = this.insertVersion({ data: c.model, createdAt: c.endedAt, roundId: c.roundId, composition, provenance });
@@ -268,7 +433,7 @@ export class SqliteStore implements Store {
   }
 
   async getModel(version: number): Promise<ModelVersion | undefined> {
-    const row = this.q('SELECT * FROM model_versions WHERE version = ?').get(version) as ModelRow | undefined;
+    const row = this.q('SELECT * FROM model_versions WHERE version = ? AND model IS NOT NULL').get(version) as ModelRow | undefined;
     return row && toModel(row);
   }
 
@@ -284,8 +449,8 @@ export class SqliteStore implements Store {
       if (!this.q('SELECT 1 FROM shards WHERE shard = ?').get(round.shard)) throw new StoreError('store.not_found', `no shard ${round.shard}`);
       try {
         return this.db
-          .prepare("INSERT INTO rounds (shard, session_id, round, status, started_at, cohort_size) VALUES (?, ?, ?, 'started', ?, ?) RETURNING *")
-          .get(round.shard, round.sessionId, round.round, round.startedAt, round.cohortSize) as RoundRow;
+          .prepare("INSERT INTO rounds (shard, lineage, step, session_id, round, status, started_at, cohort_size) VALUES (?, ?, ?, ?, ?, 'started', ?, ?) RETURNING *")
+          .get(round.shard, round.lineage, round.step, round.sessionId, round.round, round.startedAt, round.cohortSize) as RoundRow;
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new StoreError('store.conflict', `round ${round.round} of that session was already started`);
         throw err;
@@ -339,7 +504,153 @@ export class SqliteStore implements Store {
     return { publicKey: new Uint8Array(row.public_key), privateKey: new Uint8Array(row.private_key), createdAt: row.created_at };
   }
 
+  async listCheckpoints(shard: number): Promise<CheckpointInfo[]> {
+    checkShard(shard);
+    return (this.q(`SELECT ${CHECKPOINT_INFO} FROM checkpoints WHERE shard = ? ORDER BY step`).all(shard) as CheckpointRow[]).map(toCheckpointInfo);
+  }
+
+  async getCheckpoint(shard: number, step: number): Promise<Checkpoint | undefined> {
+    checkShard(shard);
+    const row = this.q(`SELECT ${CHECKPOINT_INFO}, training, served FROM checkpoints WHERE shard = ? AND step = ?`).get(shard, step) as CheckpointRow | undefined;
+    return row && { ...toCheckpointInfo(row), training: bytesOf(row.training!), served: bytesOf(row.served!) };
+  }
+
+  async roundsAt(shard: number, lineage: number, step: number): Promise<number> {
+    return (this.q('SELECT count(*) AS n FROM rounds WHERE shard = ? AND lineage = ? AND step = ?').get(shard, lineage, step) as { n: number }).n;
+  }
+
+  async findDeletions(keyHash: string): Promise<DeletionRecord[]> {
+    return (this.q('SELECT * FROM deletions WHERE key_hash = ? ORDER BY received_at, id').all(keyHash) as DeletionRow[]).map(toDeletion);
+  }
+
+  async pruneCheckpoints(shard: number, keep: readonly number[]): Promise<number> {
+    checkShard(shard);
+    const run = this.db.transaction(() => {
+      const all = this.q(`SELECT ${CHECKPOINT_INFO} FROM checkpoints WHERE shard = ? ORDER BY step`).all(shard) as CheckpointRow[];
+      if (all.length === 0) throw new StoreError('store.not_found', `no shard ${shard}`);
+      // The first (a rollback's last resort) and the head (the current model) are never dropped.
+      const kept = new Set([...keep, all[0]!.id, all.at(-1)!.id]);
+      let dropped = 0;
+      for (const c of all) if (!kept.has(c.id)) dropped += this.q('DELETE FROM checkpoints WHERE id = ?').run(c.id).changes;
+      return dropped;
+    });
+    return run.immediate();
+  }
+
+  async pruneModelFiles(keep: number): Promise<number> {
+    if (!Number.isSafeInteger(keep) || keep < 1) throw new StoreError('store.invalid', `keep must be a positive integer, got ${keep}`);
+    return this.q('UPDATE model_versions SET model = NULL WHERE model IS NOT NULL AND version NOT IN (SELECT version FROM model_versions ORDER BY version DESC LIMIT ?)').run(keep).changes;
+  }
+
+  async requestDeletion(d: NewDeletion): Promise<{ deletion: DeletionRecord; created: boolean }> {
+    checkNewDeletion(d);
+    const run = this.db.transaction(() => {
+      const same = this.q('SELECT * FROM deletions WHERE key_hash = ? AND nonce = ?').get(d.keyHash, Buffer.from(d.nonce)) as DeletionRow | undefined;
+      if (same) return { deletion: toDeletion(same), created: false };
+      const done = this.q("SELECT * FROM deletions WHERE key_hash = ? AND status = 'done' ORDER BY chain_index LIMIT 1").get(d.keyHash) as DeletionRow | undefined;
+      if (done) return { deletion: toDeletion(done), created: false };
+      const row = this.deviceRow(d.deviceId);
+      if (!row || !this.keys.get(row.ref)) throw new StoreError('store.not_found', 'no device is registered with that key');
+      this.q('UPDATE devices SET deleting = 1 WHERE ref = ?').run(row.ref);
+      this.q("INSERT INTO deletions (id, key_hash, nonce, requested_at, received_at, shard, status) VALUES (?, ?, ?, ?, ?, ?, 'pending')").run(d.id, d.keyHash, Buffer.from(d.nonce), d.requestedAt, d.receivedAt, d.shard);
+      return { deletion: toDeletion(this.q('SELECT * FROM deletions WHERE id = ?').get(d.id) as DeletionRow), created: true };
+    });
+    return run.immediate();
+  }
+
+  async getDeletion(id: string): Promise<DeletionRecord | undefined> {
+    const row = this.q('SELECT * FROM deletions WHERE id = ?').get(id) as DeletionRow | undefined;
+    return row && toDeletion(row);
+  }
+
+  async pendingDeletions(): Promise<DeletionRecord[]> {
+    return (this.q("SELECT * FROM deletions WHERE status = 'pending' ORDER BY received_at, id").all() as DeletionRow[]).map(toDeletion);
+  }
+
+  async completeDeletion(c: DeletionCompletion): Promise<DeletionRecord> {
+    checkDeletionCompletion(c);
+    let ref: string | undefined;
+    const run = this.db.transaction(() => {
+      const deletion = this.q('SELECT * FROM deletions WHERE id = ?').get(c.deletionId) as DeletionRow | undefined;
+      if (!deletion) throw new StoreError('store.not_found', `no deletion ${c.deletionId}`);
+      if (deletion.status !== 'pending') throw new StoreError('store.conflict', `deletion ${c.deletionId} is already done`);
+      const row = this.deviceRow(c.deviceId);
+      if (!row || row.deleting !== 1) throw new StoreError('store.conflict', 'the device is not awaiting this deletion');
+      if (sha256Hex(Buffer.from(c.deviceId, 'base64url')) !== deletion.key_hash) throw new StoreError('store.conflict', 'the device is not the one this deletion names');
+      ref = row.ref;
+      let servedVersion: { version: number; sha256: string };
+      let checkpoint: CheckpointInfo;
+      if (c.rollback) {
+        const { shard, toStep } = c.rollback;
+        if (shard !== deletion.shard) throw new StoreError('store.conflict', `deletion ${c.deletionId} is of shard ${deletion.shard}, not ${shard}`);
+        const target = this.q(`SELECT ${CHECKPOINT_INFO} FROM checkpoints WHERE shard = ? AND step = ?`).get(shard, toStep) as CheckpointRow | undefined;
+        if (!target) throw new StoreError('store.not_found', `shard ${shard} keeps no checkpoint at step ${toStep}`);
+        const composition = this.checkBasis(c.rollback.basis, shard);
+        composition[shard] = target.id;
+        // Everything trained after the target is discarded: its checkpoints, and who trained on them. Who trained on
+        // the target's own model stays recorded: they may not train on it again (the once-per-model rule).
+        this.q('DELETE FROM checkpoints WHERE shard = ? AND step > ?').run(shard, toStep);
+        this.q('DELETE FROM contributions WHERE shard = ? AND step > ?').run(shard, toStep);
+        this.q('UPDATE shards SET lineage = lineage + 1 WHERE shard = ?').run(shard);
+        const version = this.insertVersion({ data: c.rollback.model, createdAt: c.completedAt, roundId: null, composition, provenance: c.rollback.provenance });
+        servedVersion = { version: version.version, sha256: version.sha256 };
+        checkpoint = toCheckpointInfo(target);
+      } else {
+        const latest = this.q('SELECT version, sha256 FROM model_versions ORDER BY version DESC LIMIT 1').get() as { version: number; sha256: string };
+        servedVersion = latest;
+        checkpoint = toCheckpointInfo(this.latestCheckpointRow(deletion.shard)!);
+      }
+      // Erase the device: its row (the contributions go with it, ON DELETE CASCADE), then its key below.
+      this.q('DELETE FROM devices WHERE ref = ?').run(row.ref);
+      const last = this.q("SELECT chain_index, receipt_hash FROM deletions WHERE status = 'done' ORDER BY chain_index DESC LIMIT 1").get() as { chain_index: number; receipt_hash: string } | undefined;
+      const receipt = c.makeReceipt({ index: last ? last.chain_index + 1 : 0, previousHash: last?.receipt_hash ?? GENESIS_HASH, servedVersion, checkpoint });
+      this.q("UPDATE deletions SET status = 'done', completed_at = ?, chain_index = ?, receipt_hash = ?, receipt = ? WHERE id = ?").run(c.completedAt, receipt.index, receiptHash(receipt), JSON.stringify(receipt), c.deletionId);
+      return toDeletion(this.q('SELECT * FROM deletions WHERE id = ?').get(c.deletionId) as DeletionRow);
+    });
+    const done = run.immediate();
+    // Committed: destroy the key (every copy of the sealed row becomes unreadable) and scrub the WAL.
+    this.keys.destroy(ref!);
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    return done;
+  }
+
+  async receiptChain(): Promise<ChainEntry[]> {
+    const rows = this.q("SELECT chain_index, receipt_hash, completed_at, shard, receipt FROM deletions WHERE status = 'done' ORDER BY chain_index").all() as { chain_index: number; receipt_hash: string; completed_at: number; shard: number; receipt: string }[];
+    return rows.map((r) => ({ index: r.chain_index, hash: r.receipt_hash, previousHash: (JSON.parse(r.receipt) as { previousHash: string }).previousHash, completedAt: r.completed_at, shard: r.shard }));
+  }
+
+  async receiptKey(generate: () => ServerIdentity, at: number): Promise<ReceiptKey> {
+    checkTime(at, 'at');
+    const run = this.db.transaction(() => {
+      const active = this.q('SELECT * FROM receipt_keys WHERE retired_at IS NULL').get() as ReceiptKeyRow | undefined;
+      if (active) return toReceiptKey(active);
+      return this.insertReceiptKey(generate(), at);
+    });
+    return run.immediate();
+  }
+
+  private insertReceiptKey(fresh: ServerIdentity, at: number): ReceiptKey {
+    checkIdentity(fresh);
+    const id = keyId(fresh.publicKey);
+    this.q('INSERT INTO receipt_keys (id, public_key, private_key, created_at) VALUES (?, ?, ?, ?)').run(id, Buffer.from(fresh.publicKey), Buffer.from(fresh.privateKey), at);
+    return toReceiptKey(this.q('SELECT * FROM receipt_keys WHERE id = ?').get(id) as ReceiptKeyRow);
+  }
+
+  async listReceiptKeys(): Promise<ReceiptKey[]> {
+    return (this.q('SELECT * FROM receipt_keys ORDER BY retired_at IS NOT NULL, coalesce(retired_at, 0) DESC, created_at DESC').all() as ReceiptKeyRow[]).map(toReceiptKey);
+  }
+
+  async rotateReceiptKey(generate: () => ServerIdentity, at: number): Promise<ReceiptKey> {
+    checkTime(at, 'at');
+    const run = this.db.transaction(() => {
+      this.q('UPDATE receipt_keys SET retired_at = ? WHERE retired_at IS NULL').run(at);
+      return this.insertReceiptKey(generate(), at);
+    });
+    return run.immediate();
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+    this.keys.close();
   }
 }

@@ -10,6 +10,7 @@
 // The interface is asynchronous although both implementations today are synchronous underneath, so the same
 // contract runs on a database server. Every implementation must pass test/server/store/store.conformance.ts.
 import { z } from 'zod';
+import type { Receipt } from '../../shared/protocol/deletion';
 
 /** A registered device. `deviceId` is the base64url Ed25519 public key; times are epoch milliseconds. */
 export interface DeviceRecord {
@@ -18,6 +19,8 @@ export interface DeviceRecord {
   lastSeen: number;
   /** Whether the owner allows training; false until the device says otherwise (opt-in). */
   consentTraining: boolean;
+  /** Its deletion was asked: it takes part in no round from then on. */
+  deleting: boolean;
 }
 
 /** One DP setting the accountant composes (consecutive equal settings merged). */
@@ -158,6 +161,8 @@ export interface RoundCommit {
   /** The checkpoint ids of the other shards the served file was built from (this shard's entry is ignored). */
   basis: number[];
   provenance: ModelProvenance;
+  /** The devices whose update is in the sum: each is recorded as having trained on the model at fromStep. */
+  contributors: string[];
 }
 
 export type RoundStatus = 'started' | 'completed' | 'aborted';
@@ -167,6 +172,9 @@ export interface RoundRecord {
   /** Store-assigned id, increasing. */
   id: number;
   shard: number;
+  /** The shard's lineage and the step of the model the round trained on. */
+  lineage: number;
+  step: number;
   sessionId: string;
   /** The protocol's round number within the session. */
   round: number;
@@ -181,6 +189,8 @@ export interface RoundRecord {
 /** A round that is opening. */
 export interface NewRound {
   shard: number;
+  lineage: number;
+  step: number;
   sessionId: string;
   round: number;
   cohortSize: number;
@@ -205,6 +215,71 @@ export interface StoredIdentity extends ServerIdentity {
   createdAt: number;
 }
 
+/** A deletion as the ledger holds it. */
+export interface DeletionRecord {
+  id: string;
+  /** SHA-256 hex of the device's public key (what the receipt binds). */
+  keyHash: string;
+  nonce: Uint8Array;
+  /** The device's timestamp, and the server's when it received the request. */
+  requestedAt: number;
+  receivedAt: number;
+  shard: number;
+  status: 'pending' | 'done';
+  completedAt: number | null;
+  receipt: Receipt | null;
+}
+
+/** A deletion being asked. */
+export interface NewDeletion {
+  id: string;
+  deviceId: string;
+  keyHash: string;
+  nonce: Uint8Array;
+  requestedAt: number;
+  receivedAt: number;
+  shard: number;
+}
+
+/** What the receipt's maker is told inside the transaction that completes a deletion. */
+export interface ReceiptContext {
+  index: number;
+  previousHash: string;
+  /** The first served version free of the device (the rollback's, or the latest when no rollback was needed). */
+  servedVersion: { version: number; sha256: string };
+  /** The shard's checkpoint the device is absent from: the rollback's target, or its head. */
+  checkpoint: CheckpointInfo;
+}
+
+/** Everything completing a deletion changes, in one transaction. */
+export interface DeletionCompletion {
+  deletionId: string;
+  deviceId: string;
+  completedAt: number;
+  /** Roll the shard back to the checkpoint at `toStep` (a new lineage), serving `model`; null when the device never contributed. */
+  rollback: { shard: number; toStep: number; model: Uint8Array; basis: number[]; provenance: ModelProvenance } | null;
+  /** Build and sign the receipt (called inside the transaction, once). */
+  makeReceipt(context: ReceiptContext): Receipt;
+}
+
+/** One entry of the public receipt chain (no device identifiers). */
+export interface ChainEntry {
+  index: number;
+  hash: string;
+  previousHash: string;
+  completedAt: number;
+  shard: number;
+}
+
+/** A receipt-signing key. */
+export interface ReceiptKey {
+  id: string;
+  publicKey: Uint8Array;
+  privateKey: Uint8Array;
+  createdAt: number;
+  retiredAt: number | null;
+}
+
 /** Rounds of one shard by how they ended. */
 export interface RoundCounts {
   shard: number;
@@ -223,6 +298,10 @@ export interface Store {
   setConsent(deviceId: string, training: boolean): Promise<DeviceRecord>;
   /** Every device, oldest registration first. Contains device ids: for the coordinator, never for HTTP. */
   listDevices(): Promise<DeviceRecord[]>;
+  /** Of `deviceIds`, those recorded as having trained on the model at `step` of `shard` (the once-per-model rule). */
+  contributedAt(shard: number, step: number, deviceIds: readonly string[]): Promise<Set<string>>;
+  /** The step of the first model of its shard the device trained on (undefined: it never contributed). */
+  firstContribution(deviceId: string, shard: number): Promise<number | undefined>;
 
   /**
    * Create the shards and model version 1, once. A store that already has shards is left alone and its latest
@@ -231,8 +310,16 @@ export interface Store {
   initialise(init: Initialisation): Promise<{ version: ModelVersionInfo; created: boolean }>;
   /** The shards, in order (empty before initialise). */
   listShards(): Promise<ShardRecord[]>;
-  /** The shard's latest checkpoint in its current lineage. Unknown shard: 'store.not_found'. */
+  /** The shard's head checkpoint (its latest). Unknown shard: 'store.not_found'. */
   currentCheckpoint(shard: number): Promise<Checkpoint>;
+  /** Every kept checkpoint of the shard, oldest first (a rollback's possible targets). */
+  listCheckpoints(shard: number): Promise<CheckpointInfo[]>;
+  /** A kept checkpoint of the shard with its files (undefined when none is kept at that step). */
+  getCheckpoint(shard: number, step: number): Promise<Checkpoint | undefined>;
+  /** Drop the shard's checkpoints not in `keep` (the head and the first are always kept); returns how many went. */
+  pruneCheckpoints(shard: number, keep: readonly number[]): Promise<number>;
+  /** Drop the files of all but the newest `keep` model versions (their rows stay); returns how many went. */
+  pruneModelFiles(keep: number): Promise<number>;
   /**
    * Close a completed round: store the shard's next checkpoint and account, and publish the next model version
    * (its number assigned here). 'store.conflict' when the shard has moved on since the round started (another
@@ -255,11 +342,39 @@ export interface Store {
   abortOpenRounds(reason: string, at: number): Promise<number>;
   /** Newest first. */
   listRounds(limit: number): Promise<RoundRecord[]>;
+  /** How many rounds were started at this (shard, lineage, step): the attempt number of the next one. */
+  roundsAt(shard: number, lineage: number, step: number): Promise<number>;
   /** Completed and aborted rounds of every shard, in shard order. */
   countRounds(): Promise<RoundCounts[]>;
 
   /** The server's key pair: the stored one, or `generate()`'s result stored now (first run). */
   serverIdentity(generate: () => ServerIdentity, at: number): Promise<StoredIdentity>;
+
+  /**
+   * Record a deletion request and exclude the device from every round, in one transaction. The same (keyHash,
+   * nonce) again, or any nonce once the device's deletion is done, returns that deletion (`created` false). An
+   * unknown device: 'store.not_found'.
+   */
+  requestDeletion(deletion: NewDeletion): Promise<{ deletion: DeletionRecord; created: boolean }>;
+  getDeletion(id: string): Promise<DeletionRecord | undefined>;
+  /** Every deletion of a device key (by the key's SHA-256), oldest first. */
+  findDeletions(keyHash: string): Promise<DeletionRecord[]>;
+  /** Deletions recorded but not completed (finished at start-up). */
+  pendingDeletions(): Promise<DeletionRecord[]>;
+  /**
+   * Complete a deletion in one transaction: roll the shard back (new lineage, the target's later checkpoints and
+   * contributions gone), publish the rolled-back version, erase every row about the device, and append the receipt
+   * to the chain. Then destroy the device's key and scrub the files (secure_delete, WAL truncated).
+   */
+  completeDeletion(completion: DeletionCompletion): Promise<DeletionRecord>;
+  /** The receipt chain, oldest first. */
+  receiptChain(): Promise<ChainEntry[]>;
+  /** The active receipt key (made with `generate` on first use). */
+  receiptKey(generate: () => ServerIdentity, at: number): Promise<ReceiptKey>;
+  /** Every receipt key, the active one first, then the retired ones newest first. */
+  listReceiptKeys(): Promise<ReceiptKey[]>;
+  /** Retire the active receipt key and make `generate()`'s the active one. */
+  rotateReceiptKey(generate: () => ServerIdentity, at: number): Promise<ReceiptKey>;
 
   close(): Promise<void>;
 }

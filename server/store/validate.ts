@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { MAX_SHARDS } from '../../models/served-file';
 import { devicePublicKey } from '../device-id';
 import { StoreError } from './errors';
-import { modelProvenanceSchema, privacyAccountSchema, type Initialisation, type ModelProvenance, type NewRound, type PrivacyAccount, type RoundAbort, type RoundCommit, type ServerIdentity } from './store';
+import { modelProvenanceSchema, privacyAccountSchema, type DeletionCompletion, type Initialisation, type ModelProvenance, type NewDeletion, type NewRound, type PrivacyAccount, type RoundAbort, type RoundCommit, type ServerIdentity } from './store';
 
 /** Lower-case hex SHA-256 of a file. */
 export function sha256Hex(bytes: Uint8Array): string {
@@ -84,12 +84,41 @@ export function checkRoundCommit(c: RoundCommit): { provenance: ModelProvenance;
   checkBytes(c.model, 'model');
   if (!Array.isArray(c.basis)) throw new StoreError('store.invalid', 'basis must be an array of checkpoint ids');
   c.basis.forEach((id, n) => checkCount(id, `basis[${n}]`));
+  if (!Array.isArray(c.contributors)) throw new StoreError('store.invalid', 'contributors must be an array of device ids');
+  c.contributors.forEach(checkDeviceId);
   return { provenance: checkProvenance(c.provenance), account: checkAccount(c.account) };
+}
+
+/** Check a deletion being asked. */
+export function checkNewDeletion(d: NewDeletion): void {
+  if (typeof d.id !== 'string' || !/^[A-Za-z0-9_-]{22}$/.test(d.id)) throw new StoreError('store.invalid', 'id must be 22 base64url characters');
+  checkDeviceId(d.deviceId);
+  if (typeof d.keyHash !== 'string' || !/^[0-9a-f]{64}$/.test(d.keyHash)) throw new StoreError('store.invalid', 'keyHash must be 64 hex characters');
+  if (!(d.nonce instanceof Uint8Array) || d.nonce.length !== 16) throw new StoreError('store.invalid', 'nonce must be 16 bytes');
+  checkTime(d.requestedAt, 'requestedAt');
+  checkTime(d.receivedAt, 'receivedAt');
+  checkShard(d.shard);
+}
+
+/** Check a deletion's completion arguments. */
+export function checkDeletionCompletion(c: DeletionCompletion): void {
+  checkDeviceId(c.deviceId);
+  checkTime(c.completedAt, 'completedAt');
+  if (typeof c.makeReceipt !== 'function') throw new StoreError('store.invalid', 'makeReceipt must be a function');
+  if (c.rollback) {
+    checkShard(c.rollback.shard);
+    checkCount(c.rollback.toStep, 'rollback.toStep');
+    checkBytes(c.rollback.model, 'rollback.model');
+    c.rollback.basis.forEach((id, n) => checkCount(id, `rollback.basis[${n}]`));
+    checkProvenance(c.rollback.provenance);
+  }
 }
 
 /** Check a round that is opening. */
 export function checkNewRound(round: NewRound): void {
   checkShard(round.shard);
+  checkCount(round.lineage, 'lineage');
+  checkCount(round.step, 'step');
   if (typeof round.sessionId !== 'string' || round.sessionId.length === 0 || round.sessionId.length > 64) {
     throw new StoreError('store.invalid', 'sessionId must be a string of 1..64 characters');
   }

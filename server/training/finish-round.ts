@@ -8,13 +8,20 @@ import type { CheckpointInfo, ModelVersionInfo, Store } from '../store/store';
 import { charge } from './privacy-account';
 import { activePrivacy } from './round-config';
 import { encodeShardModels, servedBundle, shardStates, type ShardView } from './shard-state';
+import { checkpointsToKeep, type CheckpointSpacing } from './checkpoint-policy';
+
+/** Served files kept: the latest, and the one before it for a device still downloading it when a round completes. */
+export const SERVED_FILES_KEPT = 2;
 
 /** A round whose secure sum is in. */
 export interface CompletedRound {
   roundId: number;
+  /** The shard's lineage when the round started (the commit is refused if a rollback came in between). */
+  lineage: number;
   startedAt: number;
   cohortSize: number;
-  contributors: number;
+  /** The devices whose update is in the sum (the survivors). */
+  contributors: string[];
   bytesIn: number;
   bytesOut: number;
   /** The unmasked fixed-point sum of the contributors' vectors. */
@@ -35,6 +42,8 @@ export interface FinishRoundOptions {
   round: CompletedRound;
   privacy?: PrivacySettings | undefined;
   settings: EndOfRoundSettings;
+  /** Checkpoints kept per shard after the commit, and their spacing. */
+  checkpoints: { keep: number; spacing: CheckpointSpacing };
   /** A CSPRNG for central noise. */
   randomBytes: (n: number) => Uint8Array;
   now: () => number;
@@ -70,9 +79,9 @@ export async function finishRound(o: FinishRoundOptions): Promise<FinishedRound>
   const committed = await o.store.commitRound({
     roundId: round.roundId,
     endedAt,
-    survivors: round.contributors,
+    survivors: round.contributors.length,
     shard: o.shard,
-    lineage: current.checkpoint.lineage,
+    lineage: round.lineage,
     fromStep: current.checkpoint.step,
     training: files.training,
     served: files.served,
@@ -80,12 +89,13 @@ export async function finishRound(o: FinishRoundOptions): Promise<FinishedRound>
     account,
     model: servedBundle(shards),
     basis: o.shards.map((s) => s.checkpoint.id),
+    contributors: round.contributors,
     provenance: {
       cause: 'round',
       shard: o.shard,
       round: round.roundId,
       cohortSize: round.cohortSize,
-      survivors: round.contributors,
+      survivors: round.contributors.length,
       clipNorm: round.config.clipNorm,
       valuesClipped: result.clipped,
       bytesIn: round.bytesIn,
@@ -96,5 +106,8 @@ export async function finishRound(o: FinishRoundOptions): Promise<FinishedRound>
       shards: states.shards,
     },
   });
+  // Bounded disk: the shard keeps K checkpoints, the store the newest served files.
+  await o.store.pruneCheckpoints(o.shard, checkpointsToKeep(await o.store.listCheckpoints(o.shard), o.checkpoints.keep, o.checkpoints.spacing));
+  await o.store.pruneModelFiles(SERVED_FILES_KEPT);
   return { version: committed.version, checkpoint: committed.checkpoint, view: { ...next, checkpoint: committed.checkpoint }, released: result.released };
 }

@@ -8,6 +8,8 @@ import { accountEpsilon } from './privacy-account';
 /** One shard's current state. */
 export interface ShardView {
   shard: number;
+  /** The shard's current lineage (a rollback starts a new one; its checkpoint may date from an older one). */
+  lineage: number;
   checkpoint: CheckpointInfo;
   models: ShardModels;
   /** The training table's file (what devices download and the invitation's hash names). */
@@ -30,7 +32,7 @@ export async function loadShards(store: Store): Promise<ShardView[]> {
     records.map(async (r) => {
       const c = await store.currentCheckpoint(r.shard);
       const { training, served, ...checkpoint } = c;
-      return { shard: r.shard, checkpoint, models: { training: decodeModel(training), served: decodeModel(served), iterates: c.iterates }, trainingFile: training, servedFile: served, account: r.account };
+      return { shard: r.shard, lineage: r.lineage, checkpoint, models: { training: decodeModel(training), served: decodeModel(served), iterates: c.iterates }, trainingFile: training, servedFile: served, account: r.account };
     }),
   );
 }
@@ -42,7 +44,7 @@ export function servedBundle(shards: readonly ShardView[]): Uint8Array {
 
 /** Every shard's state for a version's provenance, and the weakest ε among them (null when one has no guarantee). */
 export function shardStates(shards: readonly ShardView[], delta: number): { shards: ModelProvenance['shards']; epsilon: number | null } {
-  const states = shards.map((s) => ({ shard: s.shard, lineage: s.checkpoint.lineage, step: s.checkpoint.step, epsilon: accountEpsilon(s.account, delta) }));
+  const states = shards.map((s) => ({ shard: s.shard, lineage: s.lineage, step: s.checkpoint.step, epsilon: accountEpsilon(s.account, delta) }));
   const epsilon = states.some((s) => s.epsilon === null) ? null : Math.max(...states.map((s) => s.epsilon!));
   return { shards: states, epsilon };
 }

@@ -16,7 +16,6 @@ import { createParticipant, type Participant } from '../../client/rounds/partici
 import { connectDevice, type DeviceConnection, type SocketLike } from '../../client/rounds/connection';
 import { createUpdateComputer } from '../../client/rounds/model-update';
 import { generateSigningKeyPair, sign, type SigningKeyPair } from '../../shared/secagg/sign';
-import { sodiumUniform01 } from '../../shared/secagg/random';
 import type { Sodium } from '../../shared/secagg/sodium';
 import { authPayload } from '../../shared/protocol/auth';
 import { encodeMaskedFrame } from '../../shared/protocol/binary-frame';
@@ -94,7 +93,7 @@ beforeAll(async () => {
   coordinator = createCoordinator({
     store,
     sodium,
-    uniform01: sodiumUniform01(sodium),
+    samplingKey: new Uint8Array(32).fill(7),
     settings: { samplingRate: 1, graph: 'complete', clipNorm: 100, localEpochs: 1, endOfRound: END_OF_ROUND_DEFAULTS, stageTimeoutMs: 10_000, minCohort: 3 },
     log: () => waiters.splice(0).forEach((w) => w()),
   });

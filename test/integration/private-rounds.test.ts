@@ -13,7 +13,6 @@ import { createCoordinator, type Coordinator, type TrainingSettings } from '../.
 import { ensureInitialModel } from '../../server/training/initial-model';
 import { END_OF_ROUND_DEFAULTS } from '../../models/federated/end-of-round';
 import type { SentLogEntry } from '../../client/rounds/participant';
-import { sodiumUniform01 } from '../../shared/secagg/random';
 import type { Sodium } from '../../shared/secagg/sodium';
 import { compose, createAccountant, epsilon } from '../../shared/dp/accountant';
 import { buildHistories } from '../../models/mf/histories';
@@ -52,7 +51,7 @@ async function deploy(settings: Partial<TrainingSettings>): Promise<Deployment> 
   const coordinator = createCoordinator({
     store,
     sodium,
-    uniform01: sodiumUniform01(sodium),
+    samplingKey: new Uint8Array(32).fill(7),
     settings: { samplingRate: 1, graph: 'complete', clipNorm: 50, localEpochs: 1, endOfRound: END_OF_ROUND_DEFAULTS, stageTimeoutMs: 5_000, minCohort: 3, ...settings },
     log: () => coordinatorEvents.splice(0).forEach((w) => w()),
   });
@@ -144,7 +143,7 @@ describe('a lineage trained without noise', () => {
     const dp = createCoordinator({
       store: d.store,
       sodium,
-      uniform01: sodiumUniform01(sodium),
+      samplingKey: new Uint8Array(32).fill(7),
       settings: { samplingRate: 1, graph: 'complete', clipNorm: 50, localEpochs: 1, endOfRound: END_OF_ROUND_DEFAULTS, stageTimeoutMs: 5_000, minCohort: 3, privacy: { mode: 'central', noiseMultiplier: 1, delta: 1e-5, epsilonBudget: 10 } },
     });
     const summary = await dp.runRound();

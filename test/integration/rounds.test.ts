@@ -13,7 +13,6 @@ import { END_OF_ROUND_DEFAULTS } from '../../models/federated/end-of-round';
 import { createCoordinator, type Coordinator } from '../../server/rounds/coordinator';
 import { startDevice as startDevice_, type Device } from './fleet';
 import type { SentLogEntry } from '../../client/rounds/participant';
-import { sodiumUniform01 } from '../../shared/secagg/random';
 import type { Sodium } from '../../shared/secagg/sodium';
 import type { ServerMessage } from '../../shared/protocol/messages';
 import { initialTable } from '../../models/mf/model';
@@ -91,7 +90,7 @@ beforeAll(async () => {
   coordinator = createCoordinator({
     store,
     sodium,
-    uniform01: sodiumUniform01(sodium),
+    samplingKey: new Uint8Array(32).fill(7),
     settings: { samplingRate: 1, graph: 'complete', clipNorm: 100, localEpochs: 1, endOfRound: END_OF_ROUND_DEFAULTS, stageTimeoutMs: 5_000, minCohort: 3 },
     log: (event, fields) => {
       logger.info(fields, event);

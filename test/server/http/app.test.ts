@@ -16,8 +16,8 @@ async function publishTiny(store: MemoryStore, items = 3, dim = 2): Promise<Uint
 /** Complete a round on shard 0 that stores `model` as the next version's file. */
 async function commitTiny(store: MemoryStore, model: Uint8Array, over: Partial<ReturnType<typeof provenanceOf>> = {}): Promise<number> {
   const c = await store.currentCheckpoint(0);
-  const r = await store.roundStarted({ shard: 0, sessionId: `s${c.step}`, round: 1, cohortSize: 5, startedAt: 10 });
-  const { version } = await store.commitRound({ roundId: r.id, endedAt: 20, survivors: 4, shard: 0, lineage: 0, fromStep: c.step, training: c.training, served: c.served, iterates: 1, account: { history: [], unbounded: true }, model, basis: [c.id], provenance: provenanceOf({ cause: 'round', shard: 0, round: r.id, ...over }) });
+  const r = await store.roundStarted({ shard: 0, lineage: 0, step: c.step, sessionId: `s${c.step}`, round: 1, cohortSize: 5, startedAt: 10 });
+  const { version } = await store.commitRound({ roundId: r.id, endedAt: 20, survivors: 4, shard: 0, lineage: 0, fromStep: c.step, training: c.training, served: c.served, iterates: 1, account: { history: [], unbounded: true }, model, basis: [c.id], provenance: provenanceOf({ cause: 'round', shard: 0, round: r.id, ...over }), contributors: [] });
   return version.version;
 }
 
@@ -131,7 +131,7 @@ describe('GET /v1/rounds', () => {
     const { url } = await start(async (s) => {
       await s.registerDevice(device.deviceId, 1);
       await commitTiny(s, await publishTiny(s));
-      await s.roundStarted({ shard: 0, sessionId: 'sess', round: 2, cohortSize: 6, startedAt: 30 });
+      await s.roundStarted({ shard: 0, lineage: 0, step: 1, sessionId: 'sess', round: 2, cohortSize: 6, startedAt: 30 });
     });
     const res = await fetch(`${url}/v1/rounds`);
     expect(res.status).toBe(200);

@@ -18,6 +18,9 @@ function controlledRunner() {
     get maxRunning() {
       return maxRunning;
     },
+    async runRounds(): Promise<RoundSummary[]> {
+      return [await this.runRound()];
+    },
     runRound(): Promise<RoundSummary> {
       calls++;
       running++;
@@ -86,7 +89,7 @@ describe('startRoundLoop', () => {
   });
 
   it('refuses an interval that is not a positive integer', () => {
-    const runner = { runRound: async (): Promise<RoundSummary> => ({ status: 'skipped', reason: '' }) };
+    const runner = { runRounds: async (): Promise<RoundSummary[]> => [{ status: 'skipped', reason: '' }] };
     expect(() => startRoundLoop({ runner, intervalMs: 0 })).toThrow(/intervalMs/);
     expect(() => startRoundLoop({ runner, intervalMs: 1.5 })).toThrow(/intervalMs/);
   });

@@ -1,5 +1,7 @@
 // The in-memory Store against the conformance suite.
 import { MemoryStore } from '../../../server/store/memory-store';
 import { runStoreConformance } from './store.conformance';
+import { runForgettingConformance } from './forgetting.conformance';
 
 runStoreConformance('memory', () => new MemoryStore());
+runForgettingConformance('memory', () => new MemoryStore());

@@ -1,5 +1,5 @@
 // The SQLite Store: the conformance suite, plus what only a database file can show (durability settings, reopening).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -7,13 +7,20 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../../server/store/migrations';
 import { SqliteStore } from '../../../server/store/sqlite-store';
 import { deviceIdOf, initOf, provenanceOf, runStoreConformance } from './store.conformance';
+import { runForgettingConformance } from './forgetting.conformance';
 
 const dir = mkdtempSync(join(tmpdir(), 'confidant-store-'));
 let counter = 0;
-const freshPath = () => join(dir, `db-${counter++}.sqlite`);
+/** A fresh database file in a directory of its own (its device key store sits beside it). */
+const freshPath = () => {
+  const d = join(dir, `db-${counter++}`);
+  mkdirSync(d);
+  return join(d, 'confidant.sqlite');
+};
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 runStoreConformance('sqlite', () => SqliteStore.open(freshPath()));
+runForgettingConformance('sqlite', () => SqliteStore.open(freshPath()));
 
 describe('SqliteStore on disk', () => {
   it('runs in WAL mode with synchronous=FULL, secure_delete and foreign keys on', async () => {
@@ -35,7 +42,7 @@ describe('SqliteStore on disk', () => {
     await first.registerDevice(deviceIdOf(1), 10);
     await first.setConsent(deviceIdOf(1), true);
     const init = await first.initialise(initOf(1));
-    const round = await first.roundStarted({ shard: 0, sessionId: 's', round: 1, cohortSize: 2, startedAt: 20 });
+    const round = await first.roundStarted({ shard: 0, lineage: 0, step: 0, sessionId: 's', round: 1, cohortSize: 2, startedAt: 20 });
     const model = Uint8Array.from({ length: 4096 }, (_, n) => n % 251);
     const { version } = await first.commitRound({
       roundId: round.id,
@@ -51,6 +58,7 @@ describe('SqliteStore on disk', () => {
       model,
       basis: [1],
       provenance: provenanceOf({ cause: 'round', shard: 0, round: round.id, cohortSize: 2, survivors: 2 }),
+      contributors: [deviceIdOf(1)],
     });
     const identity = await first.serverIdentity(() => ({ publicKey: new Uint8Array(32).fill(3), privateKey: new Uint8Array(64).fill(4) }), 50);
     await first.close();
@@ -96,5 +104,52 @@ describe('SqliteStore on disk', () => {
     raw.pragma(`user_version = ${MIGRATIONS.length + 1}`);
     raw.close();
     expect(() => SqliteStore.open(path)).toThrow(expect.objectContaining({ code: 'store.schema_too_new' }));
+  });
+});
+
+describe('devices at rest', () => {
+  it('never stores a device key: rows hold a keyed hash and a sealed blob, and the key store file is separate', async () => {
+    const path = freshPath();
+    const store = SqliteStore.open(path);
+    const id = deviceIdOf(42);
+    await store.registerDevice(id, 7);
+    await store.setConsent(id, true);
+    expect(await store.getDevice(id)).toEqual({ deviceId: id, registeredAt: 7, lastSeen: 7, consentTraining: true, deleting: false });
+    store.db.pragma('wal_checkpoint(TRUNCATE)');
+    await store.close();
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const { dirname } = await import('node:path');
+    const key = Buffer.from(id, 'base64url');
+    for (const f of readdirSync(dirname(path))) {
+      const text = readFileSync(join(dirname(path), f));
+      for (const needle of [Buffer.from(id), key, Buffer.from(key.toString('hex')), Buffer.from(key.toString('base64'))]) expect(text.includes(needle), `${f}`).toBe(false);
+    }
+    // Without its key store the database cannot say whose rows it holds.
+    const reopened = SqliteStore.open(path, { keysPath: join(dir, 'other.keys.sqlite') });
+    try {
+      expect(await reopened.getDevice(id)).toBeUndefined();
+      expect(await reopened.listDevices()).toEqual([]);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('seals schema-2 devices (keys in the clear) when it opens, erasing the old rows', async () => {
+    const path = freshPath();
+    const raw = new Database(path);
+    raw.exec(MIGRATIONS[0]!.sql);
+    raw.exec(MIGRATIONS[1]!.sql);
+    raw.prepare('INSERT INTO devices (device_id, registered_at, last_seen, consent_training) VALUES (?, 5, 6, 1)').run(deviceIdOf(7));
+    raw.pragma('user_version = 2');
+    raw.close();
+    const store = SqliteStore.open(path);
+    try {
+      expect(await store.getDevice(deviceIdOf(7))).toEqual({ deviceId: deviceIdOf(7), registeredAt: 5, lastSeen: 6, consentTraining: true, deleting: false });
+      expect(store.db.prepare("SELECT name FROM sqlite_master WHERE name = 'legacy_devices'").get()).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(path).includes(Buffer.from(deviceIdOf(7)))).toBe(false);
   });
 });

@@ -40,13 +40,14 @@ async function roundCommit(store: Store, shard: number, fill: number, over: Part
   const current = await store.currentCheckpoint(shard);
   const shards = await store.listShards();
   const basis = await Promise.all(shards.map(async (s) => (await store.currentCheckpoint(s.shard)).id));
-  const round = await store.roundStarted({ shard, sessionId: `s-${shard}-${fill}`, round: 1, cohortSize: 4, startedAt: 100 + fill });
+  const { lineage } = (await store.listShards())[shard]!;
+  const round = await store.roundStarted({ shard, lineage, step: current.step, sessionId: `s-${shard}-${fill}`, round: 1, cohortSize: 4, startedAt: 100 + fill });
   return {
     roundId: round.id,
     endedAt: 200 + fill,
     survivors: 3,
     shard,
-    lineage: current.lineage,
+    lineage,
     fromStep: current.step,
     training: bytes(16, fill),
     served: bytes(16, fill + 1),
@@ -55,6 +56,7 @@ async function roundCommit(store: Store, shard: number, fill: number, over: Part
     model: bytes(64, fill + 2),
     basis,
     provenance: provenanceOf({ cause: 'round', shard, round: round.id, cohortSize: 4, survivors: 3, epsilon: 0.25 }),
+    contributors: [],
     ...over,
   };
 }
@@ -74,7 +76,7 @@ export function runStoreConformance(name: string, newStore: () => Store | Promis
       it('registers a device with consent off, and re-registering is idempotent', async () => {
         const id = deviceIdOf(1);
         const first = await store.registerDevice(id, 1000);
-        expect(first).toEqual({ created: true, device: { deviceId: id, registeredAt: 1000, lastSeen: 1000, consentTraining: false } });
+        expect(first).toEqual({ created: true, device: { deviceId: id, registeredAt: 1000, lastSeen: 1000, consentTraining: false, deleting: false } });
         const again = await store.registerDevice(id, 2000);
         expect(again.created).toBe(false);
         expect(again.device.registeredAt).toBe(1000);
