@@ -1,7 +1,7 @@
 // Power loss, simulated: build the fsync-recorder shim (fsync-recorder.c), run the server under it, and after a
 // SIGKILL keep only what was fsynced (the WAL as of its last fsync; the -shm cache dropped).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 
 const SOURCE = join(import.meta.dirname, 'fsync-recorder.c');
@@ -35,27 +35,31 @@ export function readFsyncLog(logFile: string): { path: string; bytes: number }[]
     });
 }
 
-/** What a simulated power cut did to the WAL. */
+/** What a simulated power cut did to the WAL files. */
 export interface PowerCut {
-  /** Bytes of the WAL the killed process left (page cache included). */
+  /** Bytes of WAL the killed process left (page cache included). */
   walBefore: number;
-  /** Bytes kept: the WAL as of its last fsync (0 when it never was). */
+  /** Bytes kept: each WAL as of its last fsync (0 for one that never was). */
   walAfter: number;
 }
 
 /**
- * After a SIGKILL, make `database`'s files what a power cut would have left: the WAL back to its content at its last
- * fsync (unsynced frames gone, even those that overwrote older frames in place) and no -shm (a cache SQLite rebuilds).
- * The main file is left as it is: SQLite writes it only in a checkpoint, after the WAL's fsync, so any of it the
- * cut could lose is still in the synced WAL.
+ * After a SIGKILL, make the SQLite files in `dataDir` what a power cut would have left: each WAL back to its content
+ * at its last fsync (unsynced frames gone, even those that overwrote older frames in place; empty if it never was
+ * synced) and no -shm (a cache SQLite rebuilds). Main files are left as they are: SQLite writes one only in a
+ * checkpoint, after the WAL's fsync, so any of it the cut could lose is still in the synced WAL.
  */
-export function cutPower(database: string): PowerCut {
-  const wal = `${database}-wal`;
-  const synced = `${wal}.synced`;
-  const walBefore = existsSync(wal) ? statSync(wal).size : 0;
-  if (existsSync(synced)) copyFileSync(synced, wal);
-  else if (existsSync(wal)) truncateSync(wal, 0);
-  rmSync(`${database}-shm`, { force: true });
-  rmSync(`${synced}.tmp`, { force: true });
-  return { walBefore, walAfter: existsSync(wal) ? statSync(wal).size : 0 };
+export function cutPower(dataDir: string): PowerCut {
+  let walBefore = 0;
+  let walAfter = 0;
+  for (const name of readdirSync(dataDir)) {
+    const file = join(dataDir, name);
+    if (name.endsWith('-shm') || name.endsWith('-wal.synced.tmp')) rmSync(file, { force: true });
+    if (!name.endsWith('-wal')) continue;
+    walBefore += statSync(file).size;
+    if (existsSync(`${file}.synced`)) copyFileSync(`${file}.synced`, file);
+    else truncateSync(file, 0);
+    walAfter += statSync(file).size;
+  }
+  return { walBefore, walAfter };
 }
