@@ -6,6 +6,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { DeviceAbort } from '../../shared/secagg/abort';
 import { decodeModel } from '../../models/serialize';
 import { prepareTable, type PreparedTable } from '../../models/local-update';
+import { createApi } from '../core/api';
 
 /** Where training models come from. */
 export interface TrainingModels {
@@ -15,6 +16,8 @@ export interface TrainingModels {
 
 /** A cache over GET /v1/shards/:shard/model. */
 export function createTrainingModels(o: { baseUrl: string; fetch: typeof globalThis.fetch }): TrainingModels {
+  // Through the API client, so a rate-limited download waits as the server asks instead of failing the round.
+  const api = createApi(o);
   const byShard = new Map<number, { hash: string; prepared: Promise<PreparedTable> }>();
   return {
     get(shard, hash) {
@@ -22,7 +25,7 @@ export function createTrainingModels(o: { baseUrl: string; fetch: typeof globalT
       const cached = byShard.get(shard);
       if (cached?.hash === hex) return cached.prepared;
       const prepared = (async () => {
-        const response = await o.fetch(`${o.baseUrl}/v1/shards/${shard}/model`);
+        const response = await api.request(`/v1/shards/${shard}/model`);
         if (!response.ok) throw new Error(`model download failed: HTTP ${response.status}`);
         const bytes = new Uint8Array(await response.arrayBuffer());
         // One model for everyone in a round (Pasquini et al. 2022): train only on the version whose hash was invited.
