@@ -7,6 +7,9 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { PrivacySettings } from '../shared/dp/mechanism';
 import { END_OF_ROUND_DEFAULTS } from '../models/federated/end-of-round';
+import { MAX_SHARDS } from '../models/served-file';
+import { CHECKPOINT_SPACINGS, type CheckpointSpacing } from './training/checkpoint-policy';
+import { CHECKPOINT_DEFAULTS, DEFAULT_SHARDS } from './training/defaults';
 
 /** The project's own `.data/` (ignored by git), used when no data directory is given. */
 export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../.data/', import.meta.url));
@@ -34,6 +37,10 @@ export interface Config {
   rateLimit: number;
   /** Express's `trust proxy`: false, or the number of proxy hops whose X-Forwarded-For is believed. */
   trustProxy: false | number;
+  /** Shards (SISA): fixed when the data directory is created. */
+  shards: number;
+  /** Checkpoints kept per shard, and how they are spaced. */
+  checkpoints: { keep: number; spacing: CheckpointSpacing };
   training: {
     samplingRate: number;
     graph: 'complete' | 'sparse';
@@ -110,6 +117,9 @@ export const OPTIONS = {
   'app-dir': option<string | undefined>({ env: 'CONFIDANT_APP_DIR', value: 'DIR', help: 'serve the web app built in DIR at / (npm start passes its build)', read: path, default: undefined }),
   'rate-limit': option({ env: 'CONFIDANT_RATE_LIMIT', value: 'N', help: 'anonymous HTTP requests per second per client address (0 = no limit)', read: integer(0, 1_000_000), default: 50 }),
   'trust-proxy': option<false | number>({ env: 'CONFIDANT_TRUST_PROXY', value: 'HOPS', help: 'believe X-Forwarded-For from this many reverse proxies (false = none)', read: proxyHops, default: false }),
+  shards: option({ env: 'CONFIDANT_SHARDS', value: 'S', help: 'independent parts the model is trained in; deleting a device retrains one (fixed when the data directory is made)', read: integer(1, MAX_SHARDS), default: DEFAULT_SHARDS }),
+  checkpoints: option({ env: 'CONFIDANT_CHECKPOINTS', value: 'K', help: 'checkpoints kept per shard (a deletion rolls back to one)', read: integer(2, 1000), default: CHECKPOINT_DEFAULTS.keep }),
+  'checkpoint-spacing': option({ env: 'CONFIDANT_CHECKPOINT_SPACING', value: 'HOW', help: 'where kept checkpoints sit: uniform or exponential (dense near the latest)', read: oneOf(CHECKPOINT_SPACINGS, 'uniform or exponential'), default: CHECKPOINT_DEFAULTS.spacing }),
   'max-vector-length': option<number | undefined>({ env: 'CONFIDANT_MAX_VECTOR_LENGTH', value: 'N', help: 'largest masked vector accepted (default: from the model)', read: integer(1, 50_000_000), default: undefined }),
   'max-cohort': option<number | undefined>({ env: 'CONFIDANT_MAX_COHORT', value: 'N', help: 'largest cohort (bounds list messages)', read: integer(2, 10_000), default: undefined }),
   'round-interval': option({ env: 'CONFIDANT_ROUND_INTERVAL', value: 'SECONDS', help: 'pause between the end of a round and the next (0 = no rounds)', read: integer(0, 86_400), default: 30 }),
@@ -173,6 +183,8 @@ export function parseInvocation(argv: readonly string[], env: Readonly<Record<st
       roundIntervalSeconds: v['round-interval'],
       rateLimit: v['rate-limit'],
       trustProxy: v['trust-proxy'],
+      shards: v.shards,
+      checkpoints: { keep: v.checkpoints, spacing: v['checkpoint-spacing'] },
       training: {
         samplingRate: v['sampling-rate'],
         graph: v.graph,

@@ -21,6 +21,7 @@ import { SqliteStore } from './store/sqlite-store';
 import { startupProblems } from './store/startup-check';
 import type { Store } from './store/store';
 import { ensureInitialModel } from './training/initial-model';
+import { createDeletionService } from './forgetting/deletion-service';
 
 /** A start-up failure the operator can act on: main.ts prints its message in one line and exits 1. */
 export class StartupError extends Error {
@@ -80,8 +81,13 @@ export async function run(config: Config, overrides: RunOverrides = {}): Promise
   }
   const interrupted = await store.abortOpenRounds('interrupted: the server stopped during the round', Date.now());
   if (interrupted > 0) logger.warn({ rounds: interrupted }, 'marked rounds interrupted by the last stop as aborted');
-  const initial = await ensureInitialModel(store, { items: catalogue.length, shards: 1, now: Date.now });
-  if (initial.created) logger.info({ version: initial.version.version, items: catalogue.length }, 'stored the initial model');
+  const shardsStored = (await store.listShards()).length;
+  if (shardsStored > 0 && shardsStored !== config.shards) {
+    await store.close();
+    throw new StartupError(`the data directory has ${shardsStored} shards but --shards is ${config.shards}: a device's shard is fixed when it registers, so the number cannot change; use --shards ${shardsStored}, or a fresh data directory`);
+  }
+  const initial = await ensureInitialModel(store, { items: catalogue.length, shards: config.shards, now: Date.now });
+  if (initial.created) logger.info({ version: initial.version.version, items: catalogue.length, shards: config.shards }, 'stored the initial model');
 
   await sodiumModule.ready;
   const sodium = sodiumModule;
@@ -93,7 +99,7 @@ export async function run(config: Config, overrides: RunOverrides = {}): Promise
   const coordinator = createCoordinator({
     store,
     sodium,
-    settings: { ...training, localEpochs: 1, endOfRound: { serverLearningRate, averaging } },
+    settings: { ...training, localEpochs: 1, endOfRound: { serverLearningRate, averaging }, checkpoints: config.checkpoints },
     samplingKey: samplingKeyOf(identity.privateKey),
     applyMasks: masks.apply,
     log: (event, fields) => {
@@ -101,6 +107,17 @@ export async function run(config: Config, overrides: RunOverrides = {}): Promise
       metrics.roundEvent(event, fields);
     },
   });
+  const deletions = createDeletionService({
+    store,
+    control: coordinator,
+    sodium,
+    delta: training.privacy.mode === 'off' ? null : training.privacy.delta,
+    log: (event, fields) => logger.info(fields, event),
+  });
+  await store.receiptKey(() => generateSigningKeyPair(sodium), Date.now());
+  // A deletion recorded before a stop but not completed is completed now, before anything is served.
+  const finished = await deletions.finishPending();
+  if (finished > 0) logger.warn({ deletions: finished }, 'completed deletions left pending by the last stop');
   const limits = {
     ...(config.maxVectorLength !== undefined ? { vectorLength: config.maxVectorLength } : {}),
     ...(config.maxCohort !== undefined ? { maxCohort: config.maxCohort } : {}),
@@ -121,6 +138,7 @@ export async function run(config: Config, overrides: RunOverrides = {}): Promise
       trustProxy: config.trustProxy,
       serving: { catalogue, facts: { ...training, serverLearningRate, averaging, ...(overrides.demoDevices && { demoDevices: overrides.demoDevices }) } },
       ...(config.appDir && { appDir: config.appDir }),
+      deletions,
     });
   } catch (err) {
     await store.close();

@@ -17,6 +17,7 @@ import { createLogger, type Logger } from './log/logger';
 import { createMetrics, type Metrics } from './metrics';
 import { indexCatalogue } from './serving/catalogue-index';
 import { createServedModelCache } from './serving/served-model';
+import type { DeletionService } from './forgetting/deletion-service';
 import type { ItemMeta } from '../shared/data/interactions';
 import type { RoundHost } from './rounds/host';
 import type { Store } from './store/store';
@@ -50,6 +51,8 @@ export interface ServerOptions {
   trustProxy?: false | number;
   /** The recommender's routes and the model card need the catalogue (in model row order) and the deployment's settings. */
   serving?: { catalogue: readonly ItemMeta[]; facts: DeploymentFacts };
+  /** The deletion routes need the service (server/forgetting/deletion-service.ts). */
+  deletions?: DeletionService;
   /** The web app's build directory, served at / (absent: no app). */
   appDir?: string;
 }
@@ -97,10 +100,10 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     catalogue: indexCatalogue(options.serving.catalogue),
     served: createServedModelCache(options.store),
     facts: options.serving.facts,
-    serverKey: describeKey(identity.publicKey, identity.createdAt),
+    serverKey: describeKey(identity.publicKey, identity.createdAt, ['device-authentication']),
   };
 
-  const server = createHttpServer(createApp({ store: options.store, logger, metrics, rateLimit: options.rateLimit ?? { limit: 0, windowMs: 1000 }, trustProxy: options.trustProxy ?? false, ...(serving && { serving }), ...(options.appDir && { appDir: options.appDir }) }));
+  const server = createHttpServer(createApp({ store: options.store, logger, metrics, rateLimit: options.rateLimit ?? { limit: 0, windowMs: 1000 }, trustProxy: options.trustProxy ?? false, ...(serving && { serving }), ...(options.appDir && { appDir: options.appDir }), ...(options.deletions && { deletions: options.deletions }) }));
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   const gateway = createGateway({ server, store: options.store, host: options.host, sodium, identity, logger, limits, now, onRefusal: (code) => metrics.refusals.inc({ code, transport: 'ws' }) });

@@ -13,6 +13,8 @@ import { HttpProblem, problem, sendProblem, toProblem } from './problems';
 import { perAddressLimit, type RateLimit } from './rate-limit';
 import { servingRoutes } from './serving-routes';
 import { appRoutes } from './static-app';
+import { deletionRoutes } from './deletion-routes';
+import type { DeletionService } from '../forgetting/deletion-service';
 import { transparencyRoutes, type DeploymentFacts } from './transparency-routes';
 
 /** Bodies no route needs are refused above this. */
@@ -36,6 +38,8 @@ export interface AppOptions {
   serving?: { catalogue: CatalogueIndex; served: ServedModelCache; facts: DeploymentFacts; serverKey: PublicKey };
   /** The web app's build directory, served at / (absent: no app). */
   appDir?: string;
+  /** The deletion service (absent: no deletion routes). */
+  deletions?: DeletionService;
 }
 
 function parseLimit(raw: unknown): number {
@@ -107,6 +111,7 @@ export function createApp(o: AppOptions): express.Express {
     app.use(API_PREFIX, servingRoutes(o.serving));
     app.use(API_PREFIX, transparencyRoutes({ store, ...o.serving }));
   }
+  if (o.deletions) app.use(API_PREFIX, deletionRoutes({ store, service: o.deletions }));
   app.get('/v1/rounds', async (req, res) => {
     const limit = parseLimit(req.query.limit);
     const [rounds, models] = await Promise.all([store.listRounds(limit), store.listModelVersions(limit)]);

@@ -27,8 +27,14 @@ export interface DeploymentFacts {
 const VERSIONS_SHOWN = 50;
 
 /** A public key as GET /v1/keys lists it. */
-export function describeKey(publicKey: Uint8Array, createdAt: number): PublicKey {
-  return { id: keyId(publicKey), algorithm: 'Ed25519', publicKey: toBase64Url(publicKey), fingerprint: keyFingerprint(publicKey), use: ['receipts', 'device-authentication'], status: 'active', createdAt };
+export function describeKey(publicKey: Uint8Array, createdAt: number, use: PublicKey['use'] = ['receipts'], status: PublicKey['status'] = 'active'): PublicKey {
+  return { id: keyId(publicKey), algorithm: 'Ed25519', publicKey: toBase64Url(publicKey), fingerprint: keyFingerprint(publicKey), use, status, createdAt };
+}
+
+/** Every key the server publishes: the receipt keys (active first, then retired: old receipts must still verify) and the device-authentication key. */
+async function publishedKeys(store: Store, identityKey: PublicKey): Promise<PublicKey[]> {
+  const receipts = (await store.listReceiptKeys()).map((k) => describeKey(k.publicKey, k.createdAt, ['receipts'], k.retiredAt === null ? 'active' : 'retired'));
+  return [...receipts, identityKey];
 }
 
 /** GET /transparency and /keys (mounted under /v1). */
@@ -37,15 +43,15 @@ export function transparencyRoutes(o: { store: Store; served: ServedModelCache; 
   const { facts } = o;
   const dp = facts.privacy.mode !== 'off';
 
-  router.get('/keys', (_req, res) => {
-    sendJson(res, keysResponseSchema, { keys: [o.serverKey] }, 'public, max-age=300');
+  router.get('/keys', async (_req, res) => {
+    sendJson(res, keysResponseSchema, { keys: await publishedKeys(o.store, o.serverKey) }, 'no-cache');
   });
 
   router.get('/transparency', async (_req, res) => {
     const served = await o.served.current();
     const latest = await o.store.latestModelInfo();
     if (!served || !latest) throw new HttpProblem('model.unavailable', 'no model has been published yet', { 'Retry-After': '30' });
-    const [shards, counts, versions] = await Promise.all([o.store.listShards(), o.store.countRounds(), o.store.listModelVersions(VERSIONS_SHOWN)]);
+    const [shards, counts, versions, chain, pending, keys] = await Promise.all([o.store.listShards(), o.store.countRounds(), o.store.listModelVersions(VERSIONS_SHOWN), o.store.receiptChain(), o.store.pendingDeletions(), publishedKeys(o.store, o.serverKey)]);
     const { items, dim } = served.tables.shards[0]!;
     const S = served.tables.shards.length;
     const card: TransparencyResponse = {
@@ -92,11 +98,11 @@ export function transparencyRoutes(o: { store: Store; served: ServedModelCache; 
         clippedUpdates: v.provenance.valuesClipped,
         epsilon: v.provenance.epsilon,
       })),
-      deletions: { honoured: 0, pending: 0 },
+      deletions: { honoured: chain.length, pending: pending.length },
       demo: facts.demoDevices
         ? { devices: facts.demoDevices, note: `This deployment runs ${facts.demoDevices} simulated demo devices (one per MovieLens user, running the real device code) beside the server: rounds include their updates, so the model reflects MovieLens ratings, not only real shoppers.` }
         : null,
-      receiptKey: o.serverKey,
+      receiptKey: keys.find((k) => k.use.includes('receipts') && k.status === 'active') ?? o.serverKey,
     };
     sendJson(res, transparencyResponseSchema, card, 'no-cache');
   });

@@ -18,6 +18,7 @@ import { sampleCohort } from '../training/sampling';
 import { loadShards, type ShardView } from '../training/shard-state';
 import { shardOf } from '../training/sharding';
 import type { CheckpointSpacing } from '../training/checkpoint-policy';
+import { CHECKPOINT_DEFAULTS } from '../training/defaults';
 import type { DeviceChannel, RoundHost, RoundMessage } from './host';
 import { createSecureRound, type Outgoing, type SecureRound } from './secure-round';
 
@@ -74,15 +75,13 @@ export interface Coordinator extends RoundHost {
    * Take a device out of training for good (its deletion was asked): close its connection, and pause its shard —
    * aborting a round in progress there — until `resume`. Resolves once no round runs on the shard.
    */
-  exclude(deviceId: string, shard: number): Promise<void>;
+  exclude(deviceId: string | undefined, shard: number): Promise<void>;
   /** Re-read the shard from the store (after a rollback) and let it train again. */
   resume(shard: number): Promise<void>;
   /** The shards as held in memory (loaded on first use). */
   shards(): Promise<readonly ShardView[]>;
 }
 
-/** Defaults of the checkpoint policy. */
-export const CHECKPOINT_DEFAULTS = Object.freeze({ keep: 8, spacing: 'uniform' as CheckpointSpacing });
 
 function checkSettings(s: TrainingSettings): void {
   if (!(s.samplingRate > 0 && s.samplingRate <= 1)) throw new RangeError(`samplingRate must be in (0, 1], got ${s.samplingRate}`);
@@ -183,6 +182,11 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
     const eligible = connected.filter((d) => !already.has(d));
     const attempt = await store.roundsAt(shard, lineage, step);
     const cohort = sampleCohort(o.samplingKey, { shard, lineage, step, attempt }, eligible, settings.samplingRate);
+    const tooFew = (needed: number): RoundSummary => {
+      const rule = already.size > 0 ? ` (after a rollback, only devices that never trained on this model may train on it: ${already.size} of ${connected.length} connected already did)` : '';
+      return { status: 'skipped', reason: `shard ${shard}: sampled ${cohort.length} of ${eligible.length} eligible devices; a round needs at least ${needed} distinct enrolled devices${rule}`, shard };
+    };
+    if (cohort.length < settings.minCohort) return tooFew(settings.minCohort);
     const layout = { items: view.models.training.table.items, dim: view.models.training.table.dim };
     let planned;
     try {
@@ -193,7 +197,7 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
     const { config, noise } = planned;
     // Every cohort member is an enrolled, authenticated device (the gateway admits no others).
     const needed = Math.max(settings.minCohort, config.threshold + 1);
-    if (cohort.length < needed) return { status: 'skipped', reason: `shard ${shard}: sampled ${cohort.length} of ${eligible.length} eligible devices; a round needs at least ${needed} distinct enrolled devices`, shard };
+    if (cohort.length < needed) return tooFew(needed);
     if (paused.has(shard)) return { status: 'skipped', reason: `shard ${shard} is paused by a deletion`, shard };
     const latest = await store.latestModelInfo();
     const sessionId = b64(sodium, sodium.randombytes_buf(16));
@@ -280,9 +284,11 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
     eligibleDevices: () => [...channels.keys()].filter((d) => consent.get(d) && !excluded.has(d)).length,
     roundInProgress: () => active.size > 0,
     async exclude(deviceId, shard) {
-      excluded.add(deviceId);
       paused.add(shard);
-      channels.get(deviceId)?.close(1000, 'deleted');
+      if (deviceId !== undefined) {
+        excluded.add(deviceId);
+        channels.get(deviceId)?.close(1000, 'deleted');
+      }
       const a = active.get(shard);
       // A round in progress may hold the device's update, or train a model about to be rolled back: it ends here.
       if (a && a.round.stage !== 'done') dispatch(a, a.round.abort('a device of this shard was deleted; the round will be run again'));

@@ -44,6 +44,8 @@ export class MemoryStore implements Store {
   /** Ascending by version; a pruned version keeps its entry with an empty file. */
   private readonly models: (ModelVersion & { pruned?: boolean })[] = [];
   private readonly deletions: DeletionRecord[] = [];
+  /** The device each pending deletion names (the durable stores keep its lookup hash instead). */
+  private readonly deletionDevice = new Map<string, string>();
   private readonly receiptKeys: ReceiptKey[] = [];
   /** Ascending by id. */
   private readonly rounds: RoundRecord[] = [];
@@ -92,6 +94,12 @@ export class MemoryStore implements Store {
     checkShard(shard);
     const set = this.contributions.get(`${shard}/${step}`);
     return new Set(deviceIds.filter((id) => set?.has(id)));
+  }
+
+  async deletionFirstContribution(deletionId: string): Promise<number | undefined> {
+    const deviceId = this.deletionDevice.get(deletionId);
+    const deletion = this.deletions.find((d) => d.id === deletionId);
+    return deviceId && deletion ? this.firstContribution(deviceId, deletion.shard) : undefined;
   }
 
   async firstContribution(deviceId: string, shard: number): Promise<number | undefined> {
@@ -323,6 +331,7 @@ export class MemoryStore implements Store {
     const device = this.devices.get(d.deviceId);
     if (!device) throw new StoreError('store.not_found', 'no device is registered with that key');
     device.deleting = true;
+    this.deletionDevice.set(d.id, d.deviceId);
     const record: DeletionRecord = { id: d.id, keyHash: d.keyHash, nonce: d.nonce.slice(), requestedAt: d.requestedAt, receivedAt: d.receivedAt, shard: d.shard, status: 'pending', completedAt: null, receipt: null };
     this.deletions.push(record);
     return { deletion: copyDeletion(record), created: true };
@@ -342,9 +351,9 @@ export class MemoryStore implements Store {
     const deletion = this.deletions.find((x) => x.id === c.deletionId);
     if (!deletion) throw new StoreError('store.not_found', `no deletion ${c.deletionId}`);
     if (deletion.status !== 'pending') throw new StoreError('store.conflict', `deletion ${c.deletionId} is already done`);
-    const device = this.devices.get(c.deviceId);
-    if (!device?.deleting) throw new StoreError('store.conflict', 'the device is not awaiting this deletion');
-    if (sha256Hex(Buffer.from(c.deviceId, 'base64url')) !== deletion.keyHash) throw new StoreError('store.conflict', 'the device is not the one this deletion names');
+    const deviceId = this.deletionDevice.get(c.deletionId);
+    const device = deviceId === undefined ? undefined : this.devices.get(deviceId);
+    if (!deviceId || !device?.deleting) throw new StoreError('store.conflict', 'the device this deletion names is not awaiting it');
     let servedVersion: { version: number; sha256: string };
     let checkpoint: Checkpoint;
     if (c.rollback) {
@@ -367,8 +376,9 @@ export class MemoryStore implements Store {
       servedVersion = { version: latest.version, sha256: latest.sha256 };
       checkpoint = this.latestCheckpoint(deletion.shard)!;
     }
-    this.devices.delete(c.deviceId);
-    for (const set of this.contributions.values()) set.delete(c.deviceId);
+    this.devices.delete(deviceId);
+    this.deletionDevice.delete(c.deletionId);
+    for (const set of this.contributions.values()) set.delete(deviceId);
     const last = this.deletions.filter((x) => x.status === 'done').sort((a, b) => a.receipt!.index - b.receipt!.index).at(-1);
     const receipt = c.makeReceipt({ index: last ? last.receipt!.index + 1 : 0, previousHash: last ? receiptHash(last.receipt!) : GENESIS_HASH, servedVersion, checkpoint: checkpointInfo(checkpoint) });
     Object.assign(deletion, { status: 'done', completedAt: c.completedAt, receipt: structuredClone(receipt) });

@@ -150,13 +150,16 @@ export const MIGRATIONS: readonly Migration[] = [
         requested_at INTEGER NOT NULL,
         received_at  INTEGER NOT NULL,
         shard        INTEGER NOT NULL CHECK (shard >= 0),
+        -- While pending, the device's lookup hash (to finish the deletion after a restart); erased when done.
+        lookup       BLOB CHECK (lookup IS NULL OR length(lookup) = 32),
         status       TEXT NOT NULL CHECK (status IN ('pending', 'done')),
         completed_at INTEGER,
         chain_index  INTEGER UNIQUE CHECK (chain_index >= 0),
         receipt_hash TEXT CHECK (receipt_hash IS NULL OR length(receipt_hash) = 64),
         receipt      TEXT CHECK (receipt IS NULL OR json_valid(receipt)),
         UNIQUE (key_hash, nonce),
-        CHECK ((status = 'done') = (receipt IS NOT NULL AND chain_index IS NOT NULL AND completed_at IS NOT NULL))
+        CHECK ((status = 'done') = (receipt IS NOT NULL AND chain_index IS NOT NULL AND completed_at IS NOT NULL)),
+        CHECK ((status = 'pending') = (lookup IS NOT NULL))
       ) STRICT;
 
       -- Keys that sign receipts: one active, the retired ones still published so old receipts verify.

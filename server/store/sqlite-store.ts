@@ -55,6 +55,7 @@ interface DeviceRow {
 interface DeletionRow {
   id: string;
   key_hash: string;
+  lookup: Buffer | null;
   nonce: Buffer;
   requested_at: number;
   received_at: number;
@@ -309,6 +310,11 @@ export class SqliteStore implements Store {
     return new Set(deviceIds.filter((id) => lookups.has(deviceLookup(secret, id).toString('hex'))));
   }
 
+  async deletionFirstContribution(deletionId: string): Promise<number | undefined> {
+    const row = this.q('SELECT min(c.step) AS step FROM deletions x JOIN devices d ON d.lookup = x.lookup JOIN contributions c ON c.ref = d.ref AND c.shard = x.shard WHERE x.id = ?').get(deletionId) as { step: number | null };
+    return row.step ?? undefined;
+  }
+
   async firstContribution(deviceId: string, shard: number): Promise<number | undefined> {
     checkShard(shard);
     const row = this.q('SELECT min(c.step) AS step FROM contributions c JOIN devices d ON d.ref = c.ref WHERE d.lookup = ? AND c.shard = ?').get(deviceLookup(this.keys.lookupSecret(), deviceId), shard) as { step: number | null };
@@ -552,7 +558,7 @@ export class SqliteStore implements Store {
       const row = this.deviceRow(d.deviceId);
       if (!row || !this.keys.get(row.ref)) throw new StoreError('store.not_found', 'no device is registered with that key');
       this.q('UPDATE devices SET deleting = 1 WHERE ref = ?').run(row.ref);
-      this.q("INSERT INTO deletions (id, key_hash, nonce, requested_at, received_at, shard, status) VALUES (?, ?, ?, ?, ?, ?, 'pending')").run(d.id, d.keyHash, Buffer.from(d.nonce), d.requestedAt, d.receivedAt, d.shard);
+      this.q("INSERT INTO deletions (id, key_hash, nonce, requested_at, received_at, shard, lookup, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')").run(d.id, d.keyHash, Buffer.from(d.nonce), d.requestedAt, d.receivedAt, d.shard, row.lookup);
       return { deletion: toDeletion(this.q('SELECT * FROM deletions WHERE id = ?').get(d.id) as DeletionRow), created: true };
     });
     return run.immediate();
@@ -574,9 +580,8 @@ export class SqliteStore implements Store {
       const deletion = this.q('SELECT * FROM deletions WHERE id = ?').get(c.deletionId) as DeletionRow | undefined;
       if (!deletion) throw new StoreError('store.not_found', `no deletion ${c.deletionId}`);
       if (deletion.status !== 'pending') throw new StoreError('store.conflict', `deletion ${c.deletionId} is already done`);
-      const row = this.deviceRow(c.deviceId);
-      if (!row || row.deleting !== 1) throw new StoreError('store.conflict', 'the device is not awaiting this deletion');
-      if (sha256Hex(Buffer.from(c.deviceId, 'base64url')) !== deletion.key_hash) throw new StoreError('store.conflict', 'the device is not the one this deletion names');
+      const row = this.q('SELECT * FROM devices WHERE lookup = ?').get(deletion.lookup) as DeviceRow | undefined;
+      if (!row || row.deleting !== 1) throw new StoreError('store.conflict', 'the device this deletion names is not awaiting it');
       ref = row.ref;
       let servedVersion: { version: number; sha256: string };
       let checkpoint: CheckpointInfo;
@@ -604,7 +609,7 @@ export class SqliteStore implements Store {
       this.q('DELETE FROM devices WHERE ref = ?').run(row.ref);
       const last = this.q("SELECT chain_index, receipt_hash FROM deletions WHERE status = 'done' ORDER BY chain_index DESC LIMIT 1").get() as { chain_index: number; receipt_hash: string } | undefined;
       const receipt = c.makeReceipt({ index: last ? last.chain_index + 1 : 0, previousHash: last?.receipt_hash ?? GENESIS_HASH, servedVersion, checkpoint });
-      this.q("UPDATE deletions SET status = 'done', completed_at = ?, chain_index = ?, receipt_hash = ?, receipt = ? WHERE id = ?").run(c.completedAt, receipt.index, receiptHash(receipt), JSON.stringify(receipt), c.deletionId);
+      this.q("UPDATE deletions SET status = 'done', lookup = NULL, completed_at = ?, chain_index = ?, receipt_hash = ?, receipt = ? WHERE id = ?").run(c.completedAt, receipt.index, receiptHash(receipt), JSON.stringify(receipt), c.deletionId);
       return toDeletion(this.q('SELECT * FROM deletions WHERE id = ?').get(c.deletionId) as DeletionRow);
     });
     const done = run.immediate();

@@ -254,7 +254,6 @@ export interface ReceiptContext {
 /** Everything completing a deletion changes, in one transaction. */
 export interface DeletionCompletion {
   deletionId: string;
-  deviceId: string;
   completedAt: number;
   /** Roll the shard back to the checkpoint at `toStep` (a new lineage), serving `model`; null when the device never contributed. */
   rollback: { shard: number; toStep: number; model: Uint8Array; basis: number[]; provenance: ModelProvenance } | null;
@@ -302,6 +301,8 @@ export interface Store {
   contributedAt(shard: number, step: number, deviceIds: readonly string[]): Promise<Set<string>>;
   /** The step of the first model of its shard the device trained on (undefined: it never contributed). */
   firstContribution(deviceId: string, shard: number): Promise<number | undefined>;
+  /** firstContribution of the device a pending deletion names (the ledger keeps no device id, only its lookup hash). */
+  deletionFirstContribution(deletionId: string): Promise<number | undefined>;
 
   /**
    * Create the shards and model version 1, once. A store that already has shards is left alone and its latest

@@ -102,7 +102,6 @@ export function checkNewDeletion(d: NewDeletion): void {
 
 /** Check a deletion's completion arguments. */
 export function checkDeletionCompletion(c: DeletionCompletion): void {
-  checkDeviceId(c.deviceId);
   checkTime(c.completedAt, 'completedAt');
   if (typeof c.makeReceipt !== 'function') throw new StoreError('store.invalid', 'makeReceipt must be a function');
   if (c.rollback) {

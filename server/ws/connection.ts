@@ -14,6 +14,7 @@ import { PROTOCOL_VERSION, type ClientMessage, type ServerWireMessage } from '..
 import { parseClientMessage } from '../../shared/protocol/parse';
 import type { Sodium } from '../../shared/secagg/sodium';
 import { devicePublicKey } from '../device-id';
+import { deviceKeyHash } from '../../shared/protocol/deletion';
 import type { Logger } from '../log/logger';
 import type { DeviceChannel, RoundHost, RoundMessage } from '../rounds/host';
 import type { Store } from '../store/store';
@@ -141,8 +142,16 @@ export class Connection {
     // already proves possession of the key, and a device that lost the welcome must be able to retry.
     let registered = false;
     let device = await this.ctx.store.getDevice(deviceId);
-    if (!device && message.register) ({ device, created: registered } = await this.ctx.store.registerDevice(deviceId, at));
+    if (!device && message.register) {
+      // A key that was deleted stays deleted: its receipt names it, so a new registration would contradict it.
+      if ((await this.ctx.store.findDeletions(deviceKeyHash(devicePublicKey(deviceId)!))).length > 0) {
+        return this.refuseAndClose(new ProtocolError('auth.unknown_device', 'this key was deleted: make a new identity key to register again'));
+      }
+      ({ device, created: registered } = await this.ctx.store.registerDevice(deviceId, at));
+    }
     if (!device) return this.refuseAndClose(new ProtocolError('auth.unknown_device', 'no device is registered with that key; send register: true'));
+    // A device whose deletion was asked is gone for the server, even before the deletion completes.
+    if (device.deleting) return this.refuseAndClose(new ProtocolError('auth.unknown_device', 'this device asked to be deleted: it can no longer connect'));
     await this.ctx.store.touchDevice(deviceId, at);
     if (this.state !== 'authenticating') return; // the socket closed while the store worked
     this.state = 'authenticated';

@@ -4,7 +4,7 @@ import type { RunningServer } from '../../server/server';
 import { createParticipant, type Participant, type ParticipantOptions } from '../../client/rounds/participant';
 import { connectDevice, type DeviceConnection, type SocketLike } from '../../client/rounds/connection';
 import { createUpdateComputer } from '../../client/rounds/model-update';
-import { generateSigningKeyPair } from '../../shared/secagg/sign';
+import { generateSigningKeyPair, type SigningKeyPair } from '../../shared/secagg/sign';
 import type { Sodium } from '../../shared/secagg/sodium';
 import type { ServerMessage } from '../../shared/protocol/messages';
 import type { History } from '../../shared/model/reconstruct';
@@ -31,6 +31,7 @@ export function dropping(inner: Participant, stage: ServerMessage['type'], close
 /** A connected device. */
 export interface Device {
   id: string;
+  identity: SigningKeyPair;
   connection: DeviceConnection;
   participant: Participant;
 }
@@ -59,5 +60,5 @@ export async function startDevice(o: {
     participant,
   });
   holder.connection = connection;
-  return { id: connection.deviceId, connection, participant };
+  return { id: connection.deviceId, identity, connection, participant };
 }

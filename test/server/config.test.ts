@@ -3,6 +3,7 @@ import { join, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_DATA_DIR, OPTIONS, parseConfig, parseInvocation, usage } from '../../server/config';
 import { END_OF_ROUND_DEFAULTS } from '../../models/federated/end-of-round';
+import { CHECKPOINT_DEFAULTS, DEFAULT_SHARDS } from '../../server/training/defaults';
 
 describe('parseConfig', () => {
   it('defaults to 127.0.0.1:8080 and the project .data/', () => {
@@ -18,6 +19,8 @@ describe('parseConfig', () => {
       roundIntervalSeconds: 30,
       rateLimit: 50,
       trustProxy: false,
+      shards: DEFAULT_SHARDS,
+      checkpoints: CHECKPOINT_DEFAULTS,
       training: { samplingRate: 1, graph: 'sparse', clipNorm: 250, minCohort: 3, stageTimeoutMs: 30_000, serverLearningRate: 0.5, averaging: 0.9, privacy: { mode: 'off', noiseMultiplier: 1, epsilonBudget: 8, delta: 1e-6 } },
     });
     // The end of round's defaults are the benchmarks' (one place: models/federated/end-of-round.ts).
@@ -71,6 +74,10 @@ describe('parseConfig', () => {
     [['--server-lr', '3'], {}, '--server-lr must be a number in (0, 2]'],
     [['--averaging', '1'], {}, '--averaging must be a number in [0, 0.999]'],
     [['--help=yes'], {}, '--help'],
+    [['--shards', '0'], {}, '--shards must be an integer in 1..256'],
+    [['--shards', '257'], {}, '--shards'],
+    [['--checkpoints', '1'], {}, '--checkpoints must be an integer in 2..1000'],
+    [['--checkpoint-spacing', 'random'], {}, '--checkpoint-spacing must be uniform or exponential'],
   ])('refuses %j %j', (argv, env, message) => {
     expect(() => parseConfig(argv, env)).toThrow(ConfigError);
     expect(() => parseConfig(argv, env)).toThrow(message);

@@ -75,7 +75,7 @@ describe('server/main.ts', () => {
       expect(existsSync(join(dataDir, 'confidant.sqlite'))).toBe(true);
       // A fresh store gets version 1 over the vendored catalogue (9,742 movies), ready to train.
       const info = (await (await fetch(`${url}/v1/model/info`)).json()) as { version: number; items: number; provenance: { round: number | null } };
-      expect(info).toMatchObject({ version: 1, items: 9742, provenance: { round: null } });
+      expect(info).toMatchObject({ version: 1, items: 9742, shards: 4, provenance: { round: null } });
     } finally {
       p.child.kill('SIGTERM');
     }
@@ -99,7 +99,7 @@ describe('server/main.ts', () => {
     const items = 30;
     const catalogue = join(dir, 'movies.csv');
     writeFileSync(catalogue, ['movieId,title,genres', ...Array.from({ length: items }, (_, i) => `${i + 1},Movie ${i + 1} (2000),Drama|Comedy`)].join('\n') + '\n');
-    const p = run(['--port', '0', '--data-dir', join(dir, 'rounds'), '--catalogue', catalogue, '--round-interval', '1', '--graph', 'complete', '--min-cohort', '3', '--stage-timeout', '10']);
+    const p = run(['--port', '0', '--data-dir', join(dir, 'rounds'), '--catalogue', catalogue, '--round-interval', '1', '--graph', 'complete', '--min-cohort', '3', '--stage-timeout', '10', '--shards', '1']);
     const url = await listening(p);
     const connections = [];
     try {

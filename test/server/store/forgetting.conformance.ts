@@ -144,9 +144,9 @@ export function runForgettingConformance(name: string, newStore: () => Store | P
         expect(await store.firstContribution(a, 0)).toBe(1);
         const basis = await Promise.all([0, 1].map(async (s) => (await store.currentCheckpoint(s)).id));
         let seen: ReceiptContext | undefined;
+        expect(await store.deletionFirstContribution(deletion.id)).toBe(1);
         const completion: DeletionCompletion = {
           deletionId: deletion.id,
-          deviceId: a,
           completedAt: 500,
           rollback: { shard: 0, toStep: 1, model: bytes(16, 99), basis, provenance: provenanceOf({ cause: 'rollback', shard: 0 }) },
           makeReceipt: (ctx) => receiptFrom((seen = ctx), 0),
@@ -178,11 +178,12 @@ export function runForgettingConformance(name: string, newStore: () => Store | P
         await round(store, 0, 10, [b]);
         const first = (await store.requestDeletion(request(a, 1))).deletion;
         const latest = await store.latestModelInfo();
-        const r1 = await store.completeDeletion({ deletionId: first.id, deviceId: a, completedAt: 200, rollback: null, makeReceipt: (ctx) => receiptFrom(ctx, 0) });
+        expect(await store.deletionFirstContribution(first.id)).toBeUndefined();
+        const r1 = await store.completeDeletion({ deletionId: first.id, completedAt: 200, rollback: null, makeReceipt: (ctx) => receiptFrom(ctx, 0) });
         expect(r1.receipt).toMatchObject({ index: 0, servedVersion: { version: latest!.version, sha256: latest!.sha256 }, checkpoint: { step: 1 } });
         expect((await store.listShards())[0]!.lineage).toBe(0);
         const second = (await store.requestDeletion(request(c, 2))).deletion;
-        const r2 = await store.completeDeletion({ deletionId: second.id, deviceId: c, completedAt: 300, rollback: null, makeReceipt: (ctx) => receiptFrom(ctx, 0) });
+        const r2 = await store.completeDeletion({ deletionId: second.id, completedAt: 300, rollback: null, makeReceipt: (ctx) => receiptFrom(ctx, 0) });
         const chain = await store.receiptChain();
         expect(chain.map((e) => e.index)).toEqual([0, 1]);
         expect(chain[1]!.previousHash).toBe(chain[0]!.hash);
@@ -194,10 +195,10 @@ export function runForgettingConformance(name: string, newStore: () => Store | P
         await round(store, 0, 10, [a]);
         const { deletion } = await store.requestDeletion(request(a, 1));
         const basis = await Promise.all([0, 1].map(async (s) => (await store.currentCheckpoint(s)).id));
-        const base = { deletionId: deletion.id, deviceId: a, completedAt: 9, makeReceipt: (ctx: ReceiptContext) => receiptFrom(ctx, 0) };
+        const base = { deletionId: deletion.id, completedAt: 9, makeReceipt: (ctx: ReceiptContext) => receiptFrom(ctx, 0) };
         await expect(store.completeDeletion({ ...base, rollback: { shard: 0, toStep: 7, model: bytes(4, 1), basis, provenance: provenanceOf({ cause: 'rollback' }) } })).rejects.toMatchObject({ code: 'store.not_found' });
         await expect(store.completeDeletion({ ...base, rollback: { shard: 0, toStep: 0, model: bytes(4, 1), basis: [basis[0]!, 999], provenance: provenanceOf({ cause: 'rollback' }) } })).rejects.toMatchObject({ code: 'store.conflict' });
-        await expect(store.completeDeletion({ ...base, deviceId: b, rollback: null })).rejects.toMatchObject({ code: 'store.conflict' });
+        await expect(store.completeDeletion({ ...base, deletionId: idOf(33), rollback: null })).rejects.toMatchObject({ code: 'store.not_found' });
         expect((await store.getDeletion(deletion.id))?.status).toBe('pending');
         expect((await store.getDevice(a))?.deleting).toBe(true);
         expect((await store.currentCheckpoint(0)).step).toBe(1);
