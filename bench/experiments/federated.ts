@@ -15,7 +15,7 @@ import { IMPLICIT_DEFAULTS } from '../../models/mf/implicit-als';
 import { updateLength } from '../../models/federated/update-vector';
 import { denseScorer, solveUsers } from '../../models/mf/scoring';
 import { MemoryStore } from '../../server/store/memory-store';
-import { CHECKPOINT_DEFAULTS } from '../../server/rounds/coordinator';
+import { CHECKPOINT_DEFAULTS } from '../../server/training/defaults';
 import { accountEpsilon } from '../../server/training/privacy-account';
 import { itemInferenceAuc, popularityPriorAuc } from '../privacy/item-inference';
 import { createDeployment } from '../simulation/deployment';
