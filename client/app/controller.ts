@@ -49,6 +49,8 @@ export interface Controller {
   setSetting(key: 'variety' | 'feedMode' | 'language', value: number | string): Promise<void>;
   notInterested(id: number): Promise<void>;
   refreshModel(): Promise<void>;
+  /** Stop training and stop keeping anything on this device (before and after a deletion). */
+  forget(): void;
   subscribe(render: () => void): void;
   render(): void;
 }
@@ -99,8 +101,10 @@ export async function createController(o: ControllerOptions): Promise<Controller
       },
     });
 
+  // After a deletion the device keeps nothing more (not even the public model) until the page is opened again.
+  let keeping = true;
   const syncTrainer = () => {
-    const want = state.permissions.uses.contribute && state.identity !== undefined && state.catalogue !== undefined;
+    const want = keeping && state.permissions.uses.contribute && state.identity !== undefined && state.catalogue !== undefined;
     if (want && !trainer.running()) trainer.start({ origin: o.origin, catalogueIds: state.catalogue!.items.map((i) => i.id) });
     if (!want && trainer.running()) {
       trainer.stop();
@@ -135,7 +139,7 @@ export async function createController(o: ControllerOptions): Promise<Controller
         const loaded = loadModel(fresh);
         state.model = loaded;
         state.modelRefused = undefined;
-        await o.store.putModel(fresh);
+        if (keeping) await o.store.putModel(fresh);
       }
     } catch (err) {
       if (err instanceof OfflineError) state.online = false;
@@ -187,6 +191,10 @@ export async function createController(o: ControllerOptions): Promise<Controller
       await reload();
     },
     refreshModel,
+    forget() {
+      keeping = false;
+      syncTrainer();
+    },
     subscribe: (l) => listeners.push(l),
     render,
   };
@@ -196,7 +204,7 @@ export async function createController(o: ControllerOptions): Promise<Controller
     try {
       const catalogue = await fetchCatalogue(o.api);
       state.catalogue = catalogue;
-      await o.store.putCatalogue({ items: [...catalogue.items], categories: [...catalogue.categories] });
+      if (keeping) await o.store.putCatalogue({ items: [...catalogue.items], categories: [...catalogue.categories] });
       syncTrainer();
     } catch (err) {
       if (err instanceof OfflineError) state.online = false;

@@ -65,6 +65,8 @@ async function runDeletion(c: Controller, recovery?: string): Promise<void> {
     c.state.deletion = s;
     c.render();
   };
+  // No round may write to the store while it is being wiped: the trainer stops first.
+  c.forget();
   try {
     await flow.deleteMyData({ api: c.api, store: c.store, sodium, identity: pair, now: Date.now, wait: (ms) => new Promise((r) => setTimeout(r, ms)), onState });
   } catch (err) {
