@@ -1,7 +1,8 @@
 // The app's state and what the pages can do with it: record events, flip permissions, fetch the model and the
 // catalogue (keeping the last good ones for offline use), start and stop the trainer, delete data.
 import type { Api } from '../core/api';
-import { ModelRefusedError, fetchLatestModel, loadModel, type LoadedModel } from '../core/model';
+import { ModelRefusedError, prepareModel, type LoadedModel } from '../core/model';
+import { inThreadModelSource, type ModelSource } from '../core/model-source';
 import { OfflineError } from '../core/api';
 import { fetchCatalogue, indexCatalogue, type Catalogue } from '../core/catalogue';
 import { checkEvent, type ShopEvent } from '../core/events';
@@ -62,11 +63,14 @@ export interface ControllerOptions {
   origin: string;
   now?: () => number;
   trainer?: Trainer;
+  /** Where model files are fetched and decoded (the app: a worker; default: this thread). */
+  models?: ModelSource;
 }
 
 /** Create the controller and load what the device has. */
 export async function createController(o: ControllerOptions): Promise<Controller> {
   const now = o.now ?? Date.now;
+  const models = o.models ?? inThreadModelSource(o.api, now);
   const listeners: (() => void)[] = [];
   const render = () => listeners.forEach((l) => l());
   const state: AppState = {
@@ -132,14 +136,13 @@ export async function createController(o: ControllerOptions): Promise<Controller
   const refreshModel = async () => {
     const before = { online: state.online, refused: state.modelRefused };
     try {
-      const fresh = await fetchLatestModel(o.api, state.model, now);
+      const fresh = await models.fetchLatest(state.model);
       state.online = true;
       if (!fresh && before.online) return; // nothing new: no re-render
       if (fresh) {
-        const loaded = loadModel(fresh);
-        state.model = loaded;
+        state.model = prepareModel(fresh.stored, fresh.shards);
         state.modelRefused = undefined;
-        if (keeping) await o.store.putModel(fresh);
+        if (keeping) await o.store.putModel(fresh.stored);
       }
     } catch (err) {
       if (err instanceof OfflineError) state.online = false;
@@ -155,7 +158,8 @@ export async function createController(o: ControllerOptions): Promise<Controller
   const cachedModel = await o.store.model();
   if (cachedModel) {
     try {
-      state.model = loadModel(cachedModel);
+      const decoded = await models.decode(cachedModel);
+      state.model = prepareModel(decoded.stored, decoded.shards);
     } catch (err) {
       state.modelRefused = (err as Error).message;
     }

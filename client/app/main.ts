@@ -5,6 +5,7 @@ import { createApi } from '../core/api';
 import { openIdbStore } from '../store/idb-store';
 import { StorageError } from '../store/store';
 import { createController, type Controller } from './controller';
+import { workerModelSource } from './model-worker';
 import { h, replace } from './dom';
 import { LANGUAGES, isLanguage, language as currentLanguage, pickLanguage, setLanguage, t, type MessageKey } from './i18n';
 import { forYouPage } from './pages/for-you';
@@ -49,7 +50,7 @@ async function boot(): Promise<void> {
     throw err;
   }
   setLanguage(pickLanguage(await store.setting('language').catch(() => undefined), navigator.languages));
-  const c = await createController({ store, api: createApi({ baseUrl: '', fetch: (i, init) => fetch(i, init) }), origin: location.origin });
+  const c = await createController({ store, api: createApi({ baseUrl: '', fetch: (i, init) => fetch(i, init) }), origin: location.origin, models: workerModelSource(location.origin) });
   const main = h('main', { id: 'main', tabindex: -1 });
   let path = location.pathname;
   let fresh = true; // the item page records a visit on the first render after navigation only

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { decodeServedFile } from '../../models/served-file';
+import type { MfModel } from '../../models/mf/model';
 import { prepareServedTables, type ServedTables } from '../../shared/recommend/recommend';
 import { servedBiases } from '../../shared/recommend/popular';
 import { errorOf, type Api } from './api';
@@ -34,16 +35,24 @@ export class ModelRefusedError extends Error {
 
 const modelInfoSchema = z.object({ version: z.number().int().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
 
-/** Decode and prepare a model file whose hash was checked; throws ModelRefusedError for a file that does not decode. */
-export function loadModel(stored: StoredModel): LoadedModel {
-  let shards;
+/** The shard models of a model file; throws ModelRefusedError for a file that does not decode. */
+export function decodeModelFile(bytes: Uint8Array): MfModel[] {
   try {
-    shards = decodeServedFile(stored.bytes);
+    return decodeServedFile(bytes);
   } catch (err) {
     throw new ModelRefusedError(`the model file does not decode: ${(err as Error).message}`);
   }
+}
+
+/** Prepare decoded shard models for scoring (each shard's Gram once). */
+export function prepareModel(stored: Pick<StoredModel, 'version' | 'sha256' | 'bytes'>, shards: readonly MfModel[]): LoadedModel {
   const tables = prepareServedTables(shards[0]!.params, shards.map((m) => m.table));
   return { version: stored.version, sha256: stored.sha256, tables, biases: servedBiases(tables), bytes: stored.bytes.length };
+}
+
+/** Decode and prepare a model file whose hash was checked; throws ModelRefusedError for a file that does not decode. */
+export function loadModel(stored: StoredModel): LoadedModel {
+  return prepareModel(stored, decodeModelFile(stored.bytes));
 }
 
 /**
