@@ -27,6 +27,7 @@ import { shardOf } from '../../server/training/sharding';
 import { initialiseWith } from '../../server/training/initial-model';
 import type { CheckpointSpacing } from '../../server/training/checkpoint-policy';
 import { createParallelMaskApplier } from '../../server/crypto/parallel-masks';
+import type { RoundControl } from '../../server/forgetting/deletion-service';
 import { createPlainAggregator } from './plain-aggregator';
 import type { DropStage } from './aggregator';
 import { runInMemoryRound } from './in-memory-round';
@@ -92,6 +93,8 @@ export interface Deployment {
   exclude(user: number): void;
   /** Re-read a shard from the store (after a rollback). */
   reload(shard: number): Promise<void>;
+  /** What the deletion service needs of the rounds (server/forgetting/deletion-service.ts): the simulation's coordinator. */
+  readonly control: RoundControl;
   close(): Promise<void>;
 }
 
@@ -126,6 +129,11 @@ export async function createDeployment(o: DeploymentOptions): Promise<Deployment
   const samplingKey = sha256(new TextEncoder().encode(`confidant/bench-sampling/${o.seed}`));
   const shardOfUser = (u: number) => shardOf(ids[u]!, S);
   const members = Array.from({ length: S }, (_, s) => o.histories.map((h, u) => (h.items.length > 0 && shardOfUser(u) === s ? ids[u]! : undefined)).filter((id): id is string => id !== undefined).sort());
+
+  const reload = async (shard: number) => {
+    const fresh = await loadShards(o.store);
+    views = views.map((v) => (v.shard === shard ? fresh[shard]! : v));
+  };
 
   const round = async (shard: number, options: { keepUpdates?: boolean } = {}): Promise<SimulatedRound> => {
     clock++;
@@ -256,9 +264,14 @@ export async function createDeployment(o: DeploymentOptions): Promise<Deployment
     shardOfUser,
     round,
     exclude: (u) => excluded.add(u),
-    async reload(shard) {
-      const fresh = await loadShards(o.store);
-      views = views.map((v) => (v.shard === shard ? fresh[shard]! : v));
+    reload,
+    control: {
+      async exclude(deviceId) {
+        const u = deviceId === undefined ? undefined : userById.get(deviceId);
+        if (u !== undefined) excluded.add(u);
+      },
+      resume: reload,
+      shards: async () => views,
     },
     async close() {
       await masks?.close();

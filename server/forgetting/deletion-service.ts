@@ -10,13 +10,12 @@ import { toBase64Url } from '../../shared/protocol/encoding';
 import { ProtocolError } from '../../shared/protocol/errors';
 import { generateSigningKeyPair, sign, verify } from '../../shared/secagg/sign';
 import type { Sodium } from '../../shared/secagg/sodium';
-import { encodeServedFile } from '../../models/served-file';
-import type { DeletionRecord, ModelProvenance, ReceiptContext, Store } from '../store/store';
+import type { DeletionRecord, ReceiptContext, Store } from '../store/store';
+import { planRollback } from './rollback';
 import { rollbackTarget } from '../training/checkpoint-policy';
 import { accountEpsilon } from '../training/privacy-account';
 import { shardOf } from '../training/sharding';
 import type { ShardView } from '../training/shard-state';
-import { shardStates } from '../training/shard-state';
 
 /** How soon a deletion that could not complete is tried again. */
 const RETRY_MS = 5_000;
@@ -73,30 +72,7 @@ export function createDeletionService(o: DeletionServiceOptions): DeletionServic
     try {
       const first = await o.store.deletionFirstContribution(deletion.id);
       const views = await o.control.shards();
-      let rollback = null;
-      if (first !== undefined) {
-        const target = rollbackTarget(await o.store.listCheckpoints(shard), first);
-        const checkpoint = (await o.store.getCheckpoint(shard, target.step))!;
-        const shards = (await o.store.listShards()).map((r) => r);
-        const after = views.map((v) => (v.shard === shard ? { ...v, lineage: v.lineage + 1, checkpoint: target, servedFile: checkpoint.served, account: shards[shard]!.account } : v));
-        const states = shardStates(after, o.delta ?? 1e-6);
-        const provenance: ModelProvenance = {
-          cause: 'rollback',
-          shard,
-          round: null,
-          cohortSize: 0,
-          survivors: 0,
-          clipNorm: 0,
-          valuesClipped: 0,
-          bytesIn: 0,
-          bytesOut: 0,
-          durationMs: 0,
-          epsilon: states.epsilon,
-          privacy: null,
-          shards: states.shards,
-        };
-        rollback = { shard, toStep: target.step, model: encodeServedFile(after.map((v) => v.servedFile)), basis: views.map((v) => v.checkpoint.id), provenance };
-      }
+      const rollback = first === undefined ? null : await planRollback(o.store, views, shard, rollbackTarget(await o.store.listCheckpoints(shard), first).step, o.delta);
       const key = await o.store.receiptKey(() => generateSigningKeyPair(o.sodium), now());
       const account = (await o.store.listShards())[shard]!.account;
       const completedAt = now();

@@ -357,20 +357,8 @@ export class MemoryStore implements Store {
     let servedVersion: { version: number; sha256: string };
     let checkpoint: Checkpoint;
     if (c.rollback) {
-      const { shard, toStep } = c.rollback;
-      if (shard !== deletion.shard) throw new StoreError('store.conflict', `deletion ${c.deletionId} is of shard ${deletion.shard}, not ${shard}`);
-      const target = this.checkpoints.find((x) => x.shard === shard && x.step === toStep);
-      if (!target) throw new StoreError('store.not_found', `shard ${shard} keeps no checkpoint at step ${toStep}`);
-      this.checkBasis(c.rollback.basis, shard);
-      this.removeCheckpoints((x) => x.shard === shard && x.step > toStep);
-      for (const key of [...this.contributions.keys()]) {
-        const [s, step] = key.split('/').map(Number) as [number, number];
-        if (s === shard && step > toStep) this.contributions.delete(key);
-      }
-      this.shards[shard]!.lineage++;
-      const version = this.addVersion({ data: c.rollback.model, createdAt: c.completedAt, provenance: c.rollback.provenance });
-      servedVersion = { version: version.version, sha256: version.sha256 };
-      checkpoint = target;
+      if (c.rollback.shard !== deletion.shard) throw new StoreError('store.conflict', `deletion ${c.deletionId} is of shard ${deletion.shard}, not ${c.rollback.shard}`);
+      ({ servedVersion, checkpoint } = this.rollback(c.rollback, c.completedAt));
     } else {
       const latest = this.models.at(-1)!;
       servedVersion = { version: latest.version, sha256: latest.sha256 };
@@ -383,6 +371,28 @@ export class MemoryStore implements Store {
     const receipt = c.makeReceipt({ index: last ? last.receipt!.index + 1 : 0, previousHash: last ? receiptHash(last.receipt!) : GENESIS_HASH, servedVersion, checkpoint: checkpointInfo(checkpoint) });
     Object.assign(deletion, { status: 'done', completedAt: c.completedAt, receipt: structuredClone(receipt) });
     return copyDeletion(deletion);
+  }
+
+  /** Discard what was trained after the target, keep who trained on the target's model, start a new lineage. */
+  private rollback(r: NonNullable<DeletionCompletion['rollback']>, at: number): { servedVersion: { version: number; sha256: string }; checkpoint: Checkpoint } {
+    const target = this.checkpoints.find((x) => x.shard === r.shard && x.step === r.toStep);
+    if (!target) throw new StoreError('store.not_found', `shard ${r.shard} keeps no checkpoint at step ${r.toStep}`);
+    this.checkBasis(r.basis, r.shard);
+    this.removeCheckpoints((x) => x.shard === r.shard && x.step > r.toStep);
+    for (const key of [...this.contributions.keys()]) {
+      const [s, step] = key.split('/').map(Number) as [number, number];
+      if (s === r.shard && step > r.toStep) this.contributions.delete(key);
+    }
+    this.shards[r.shard]!.lineage++;
+    const version = this.addVersion({ data: r.model, createdAt: at, provenance: r.provenance });
+    return { servedVersion: { version: version.version, sha256: version.sha256 }, checkpoint: target };
+  }
+
+  async rollbackShard(r: NonNullable<DeletionCompletion['rollback']> & { at: number }): Promise<ModelVersionInfo> {
+    checkShard(r.shard);
+    checkTime(r.at, 'at');
+    this.rollback(r, r.at);
+    return infoOf(this.models.at(-1)!);
   }
 
   async receiptChain(): Promise<ChainEntry[]> {

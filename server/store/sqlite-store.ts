@@ -586,20 +586,8 @@ export class SqliteStore implements Store {
       let servedVersion: { version: number; sha256: string };
       let checkpoint: CheckpointInfo;
       if (c.rollback) {
-        const { shard, toStep } = c.rollback;
-        if (shard !== deletion.shard) throw new StoreError('store.conflict', `deletion ${c.deletionId} is of shard ${deletion.shard}, not ${shard}`);
-        const target = this.q(`SELECT ${CHECKPOINT_INFO} FROM checkpoints WHERE shard = ? AND step = ?`).get(shard, toStep) as CheckpointRow | undefined;
-        if (!target) throw new StoreError('store.not_found', `shard ${shard} keeps no checkpoint at step ${toStep}`);
-        const composition = this.checkBasis(c.rollback.basis, shard);
-        composition[shard] = target.id;
-        // Everything trained after the target is discarded: its checkpoints, and who trained on them. Who trained on
-        // the target's own model stays recorded: they may not train on it again (the once-per-model rule).
-        this.q('DELETE FROM checkpoints WHERE shard = ? AND step > ?').run(shard, toStep);
-        this.q('DELETE FROM contributions WHERE shard = ? AND step > ?').run(shard, toStep);
-        this.q('UPDATE shards SET lineage = lineage + 1 WHERE shard = ?').run(shard);
-        const version = this.insertVersion({ data: c.rollback.model, createdAt: c.completedAt, roundId: null, composition, provenance: c.rollback.provenance });
-        servedVersion = { version: version.version, sha256: version.sha256 };
-        checkpoint = toCheckpointInfo(target);
+        if (c.rollback.shard !== deletion.shard) throw new StoreError('store.conflict', `deletion ${c.deletionId} is of shard ${deletion.shard}, not ${c.rollback.shard}`);
+        ({ servedVersion, checkpoint } = this.rollbackWithin(c.rollback, c.completedAt));
       } else {
         const latest = this.q('SELECT version, sha256 FROM model_versions ORDER BY version DESC LIMIT 1').get() as { version: number; sha256: string };
         servedVersion = latest;
@@ -617,6 +605,32 @@ export class SqliteStore implements Store {
     this.keys.destroy(ref!);
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     return done;
+  }
+
+  /**
+   * Inside a transaction: everything trained after the target is discarded (its checkpoints, and who trained on
+   * them); who trained on the target's own model stays recorded (they may not train on it again); a new lineage.
+   */
+  private rollbackWithin(r: NonNullable<DeletionCompletion['rollback']>, at: number): { servedVersion: { version: number; sha256: string }; checkpoint: CheckpointInfo } {
+    const target = this.q(`SELECT ${CHECKPOINT_INFO} FROM checkpoints WHERE shard = ? AND step = ?`).get(r.shard, r.toStep) as CheckpointRow | undefined;
+    if (!target) throw new StoreError('store.not_found', `shard ${r.shard} keeps no checkpoint at step ${r.toStep}`);
+    const composition = this.checkBasis(r.basis, r.shard);
+    composition[r.shard] = target.id;
+    this.q('DELETE FROM checkpoints WHERE shard = ? AND step > ?').run(r.shard, r.toStep);
+    this.q('DELETE FROM contributions WHERE shard = ? AND step > ?').run(r.shard, r.toStep);
+    this.q('UPDATE shards SET lineage = lineage + 1 WHERE shard = ?').run(r.shard);
+    const version = this.insertVersion({ data: r.model, createdAt: at, roundId: null, composition, provenance: r.provenance });
+    return { servedVersion: { version: version.version, sha256: version.sha256 }, checkpoint: toCheckpointInfo(target) };
+  }
+
+  async rollbackShard(r: NonNullable<DeletionCompletion['rollback']> & { at: number }): Promise<ModelVersionInfo> {
+    checkShard(r.shard);
+    checkTime(r.at, 'at');
+    const run = this.db.transaction(() => {
+      this.rollbackWithin(r, r.at);
+      return toModelInfo(this.q(`SELECT ${MODEL_INFO} FROM model_versions ORDER BY version DESC LIMIT 1`).get() as ModelRow);
+    });
+    return run.immediate();
   }
 
   async receiptChain(): Promise<ChainEntry[]> {

@@ -368,6 +368,11 @@ export interface Store {
    * to the chain. Then destroy the device's key and scrub the files (secure_delete, WAL truncated).
    */
   completeDeletion(completion: DeletionCompletion): Promise<DeletionRecord>;
+  /**
+   * Roll a shard back without a deletion (an operator's decision, and the control run of the exactness check): the
+   * same changes as a deletion's rollback, with no device erased and no receipt. Returns the version published.
+   */
+  rollbackShard(rollback: NonNullable<DeletionCompletion['rollback']> & { at: number }): Promise<ModelVersionInfo>;
   /** The receipt chain, oldest first. */
   receiptChain(): Promise<ChainEntry[]>;
   /** The active receipt key (made with `generate` on first use). */

@@ -205,6 +205,20 @@ export function runForgettingConformance(name: string, newStore: () => Store | P
       });
     });
 
+    it('rolls a shard back without a deletion: same changes, nobody erased', async () => {
+      await round(store, 1, 10, [a, b]);
+      await round(store, 1, 20, [b]);
+      const basis = await Promise.all([0, 1].map(async (s) => (await store.currentCheckpoint(s)).id));
+      const version = await store.rollbackShard({ shard: 1, toStep: 1, model: bytes(16, 55), basis, provenance: provenanceOf({ cause: 'rollback', shard: 1 }), at: 700 });
+      expect(version).toMatchObject({ createdAt: 700, provenance: { cause: 'rollback' } });
+      expect((await store.latestModel())?.data).toEqual(bytes(16, 55));
+      expect((await store.currentCheckpoint(1)).step).toBe(1);
+      expect((await store.listShards())[1]!.lineage).toBe(1);
+      expect(await store.contributedAt(1, 1, [a, b, c])).toEqual(new Set([b]));
+      expect(await store.listDevices()).toHaveLength(3);
+      await expect(store.rollbackShard({ shard: 1, toStep: 5, model: bytes(4, 1), basis, provenance: provenanceOf({ cause: 'rollback' }), at: 701 })).rejects.toMatchObject({ code: 'store.not_found' });
+    });
+
     describe('receipt keys', () => {
       it('makes the active key once, rotates it, and keeps publishing the retired ones', async () => {
         const first = await store.receiptKey(() => keyPair(1), 10);
