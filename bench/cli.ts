@@ -18,6 +18,7 @@ import { formatTable, printMetricsTable } from './table';
 import { runLocalUpdateSpeed } from './experiments/local-update-speed';
 import { runServeLoad } from './experiments/serve-load';
 import { runExplanations } from './experiments/explanations';
+import { DEFAULT_LEVELS, runVariety } from './experiments/variety';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The embedded default dataset: MovieLens latest-small, vendored under data/. */
@@ -180,6 +181,19 @@ export function buildProgram(): Command {
       process.stdout.write(`${formatTable(['explainer', ...ks.map((k) => `DEL@${k}`)], r.rows.map((row) => [row.explainer, ...ks.map((k) => row.del[k]!)]))}\n`);
       process.stdout.write(`shares beat both baselines at ${ks.map((k) => `DEL@${k} ${r.sharesBeatBaselines[k] ? 'yes' : 'no'}`).join(', ')}\n`);
       process.stdout.write(`\nwrote ${path.join(out, 'results.json')} and ${path.join(out, 'report.html')}\n`);
+    });
+
+  dataOptions(program.command('variety').description("what the app's Variety control trades: HR@10, intra-list diversity, coverage and miscalibration at each level"))
+    .option('--levels <list>', 'variety levels in [0, 1]', listOption(numberOption(0, true, 1)), DEFAULT_LEVELS)
+    .action(async (opts: { data: string; format?: DatasetFormat; seed: number; out?: string; levels: number[] }) => {
+      const backend = describeBackend(await initBackend());
+      const data = await loadDataset(opts.data, opts.format ? { format: opts.format } : {});
+      const out = path.resolve(opts.out ?? path.join('out', 'variety'));
+      process.stderr.write(`dataset ${data.name}: ${data.users} users, ${data.items} items, ${data.user.length} interactions; backend ${backend}\n`);
+      const r = await runVariety({ data, levels: opts.levels, seed: opts.seed, out, backend, log: (l) => process.stderr.write(`${l}\n`) });
+      process.stdout.write(`${formatTable(['level', 'default', 'HR@10', 'ild', 'coverage', 'miscalibration'], r.rows.map((row) => [row.level, row.default ? 'yes' : '', row.metrics['HR@10'], row.metrics.ild, row.metrics.coverage, row.metrics.miscalibration]))}\n`);
+      if (r.check) process.stdout.write(`default vs level 0: miscalibration × ${r.check.miscalibrationRatio.toFixed(3)}, HR@10 × ${r.check.hrRatio.toFixed(3)} (${r.check.passes ? 'within' : 'outside'} the bar: ≤ 0.5 and ≥ 0.95)\n`);
+      process.stdout.write(`\nwrote ${path.join(out, 'results.json')}\n`);
     });
 
   dataOptions(program.command('serve-load').description('the real server under load: /v1/items/:id/similar and /v1/recommendations driven by autocannon on loopback'))
