@@ -17,6 +17,11 @@ import { calibrateNoiseMultiplier, compose, createAccountant, DEFAULT_ORDERS, ep
 import { formatTable, printMetricsTable } from './table';
 import { runLocalUpdateSpeed } from './experiments/local-update-speed';
 import { runServeLoad } from './experiments/serve-load';
+import { runUnlearning } from './experiments/unlearning';
+import { CHECKPOINT_DEFAULTS } from '../server/training/defaults';
+import { CHECKPOINT_SPACINGS, type CheckpointSpacing } from '../server/training/checkpoint-policy';
+import { END_OF_ROUND_DEFAULTS } from '../models/federated/end-of-round';
+import { IMPLICIT_DEFAULTS } from '../models/mf/implicit-als';
 import { runExplanations } from './experiments/explanations';
 import { DEFAULT_LEVELS, runVariety } from './experiments/variety';
 
@@ -205,6 +210,50 @@ export function buildProgram(): Command {
       const out = path.resolve(opts.out ?? path.join('out', 'serve-load'));
       const { rows } = await runServeLoad({ data, seconds: opts.seconds, rate: opts.rate, connections: opts.connections, seed: opts.seed, out });
       process.stdout.write(`${formatTable(['route', 'mode', 'rps', 'p50 ms', 'p99 ms', 'errors'], rows.map((r) => [r.route, r.mode, r.rps, r.p50Ms, r.p99Ms, r.errors]))}\n`);
+      process.stdout.write(`\nwrote ${path.join(out, 'results.json')} and ${path.join(out, 'report.html')}\n`);
+    });
+
+  program
+    .command('unlearning')
+    .description("exact forgetting against the number of shards: served accuracy, delete time, recovery, exactness and a membership attack, on the server's own code")
+    .option('--data <path>', 'ratings file or folder (MovieLens 100K/1M/10M/latest or user,item,value[,timestamp] CSV)', DEFAULT_DATA)
+    .addOption(new Option('--format <format>', 'force the file format instead of detecting it from the path').choices(DATASET_FORMATS as readonly string[]))
+    .option('--shards <list>', 'numbers of shards to compare', listOption(intOption(1, 256)), [1, 2, 4, 8])
+    .option('--dp <list>', 'DP settings to run: off, central', listOption(choiceOption(['off', 'central'] as const)), ['off' as const])
+    .option('--deletions <n>', 'users deleted per run', intOption(1, 10_000), 5)
+    .option('--rounds <n>', 'training rounds per shard before the deletions (and the most allowed to recover after)', intOption(1, 10_000), 40)
+    .option('--seeds <list>', 'seeds (sampling, initialisation, which users are deleted, negatives)', listOption(intOption(0)), [1, 2, 3, 4, 5])
+    .option('--secagg <on|off>', 'run the secure-aggregation protocol (off: the plain fixed-point sum, equal to it)', choiceOption(['on', 'off'] as const), 'off' as const)
+    .option('--clients-per-round <n>', 'expected cohort over all shards (Poisson rate q = n / users)', intOption(3, 1_000_000), 120)
+    .option('--noise-multiplier <sigma>', 'σ with --dp central', numberOption(0), 1)
+    .option('--delta <d>', 'δ of the (ε, δ) guarantee', numberOption(0, false, 0.5), 1e-6)
+    .option('--checkpoints <k>', 'checkpoints kept per shard', intOption(2, 1000), CHECKPOINT_DEFAULTS.keep)
+    .option('--checkpoint-spacing <how>', 'uniform or exponential', choiceOption(CHECKPOINT_SPACINGS), CHECKPOINT_DEFAULTS.spacing)
+    .option('--out <dir>', 'output folder for results.json and report.html', path.join('out', 'unlearning'))
+    .action(async (opts: { data: string; format?: DatasetFormat; shards: number[]; dp: ('off' | 'central')[]; deletions: number; rounds: number; seeds: number[]; secagg: 'on' | 'off'; clientsPerRound: number; noiseMultiplier: number; delta: number; checkpoints: number; checkpointSpacing: CheckpointSpacing; out: string }) => {
+      const backend = describeBackend(await initBackend());
+      const data = await loadDataset(opts.data, opts.format ? { format: opts.format } : {});
+      process.stderr.write(`dataset ${data.name}: ${data.users} users, ${data.items} items; backend ${backend}\n`);
+      const out = path.resolve(opts.out);
+      const { rows } = await runUnlearning({
+        data,
+        shards: opts.shards,
+        dp: [...new Set(opts.dp)],
+        deletions: opts.deletions,
+        rounds: opts.rounds,
+        seeds: opts.seeds,
+        secagg: opts.secagg === 'on',
+        clientsPerRound: opts.clientsPerRound,
+        noiseMultiplier: opts.noiseMultiplier,
+        delta: opts.delta,
+        checkpoints: { keep: opts.checkpoints, spacing: opts.checkpointSpacing },
+        serverLearningRate: END_OF_ROUND_DEFAULTS.serverLearningRate,
+        averaging: END_OF_ROUND_DEFAULTS.averaging,
+        clipNorm: 250,
+        dim: IMPLICIT_DEFAULTS.dim,
+        out,
+      });
+      process.stdout.write(`${formatTable(['S', 'DP', 'HR@10', 'NDCG@10', 'delete s', 'discarded', 'recover', 'speedup', 'exact', 'member AUC', 'control', 'prior'], rows.map((r) => [r.shards, r.dp ? 'central' : 'off', r.metrics['HR@10'], r.metrics['NDCG@10'], r.deleteSeconds, r.roundsLost, r.recoveryRounds ?? 'n/a', r.speedupOverRetrain ?? 'n/a', r.exact ? 'yes' : 'NO', r.membershipAUC, r.membershipControlAUC, r.membershipPriorAUC]))}\n`);
       process.stdout.write(`\nwrote ${path.join(out, 'results.json')} and ${path.join(out, 'report.html')}\n`);
     });
 
