@@ -164,6 +164,27 @@ describe('a shopper', () => {
     await shot('5-round-joined');
   });
 
+  it('reads How it works: the rounds that made the model, the demo devices, the deletions honoured', async () => {
+    await open('How it works');
+    await page.locator('table.versions tr[data-cause="round"]').first().waitFor();
+    expect(Number(await page.locator('.card').getAttribute('data-model-version'))).toBeGreaterThan(1);
+    expect(Number(await page.locator('[data-rounds-completed]').getAttribute('data-rounds-completed'))).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('[data-demo-devices]').getAttribute('data-demo-devices')).toBe(String(FLEET));
+    expect(await page.locator('svg.chart g[data-version]').count()).toBeGreaterThanOrEqual(1);
+    await page.locator('[data-deletions-honoured]').waitFor();
+    await shot('5b-how-it-works');
+    await open('My data');
+  });
+
+  it('switches the app to Simplified Chinese and back: every page label comes from the catalogue', async () => {
+    await page.getByLabel('Language').selectOption('zh-CN');
+    await page.getByRole('navigation').getByRole('link', { name: '我的数据' }).waitFor();
+    expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
+    await shot('5c-zh-CN');
+    await page.getByLabel('语言').selectOption('en');
+    await page.getByRole('heading', { level: 1, name: 'My data' }).waitFor();
+  });
+
   it('exports their data as one JSON file', async () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export my data' }).click()]);
     const doc = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { format: string; events: { type: string }[]; sent: { kind: string }[]; consentLog: unknown[]; identity: { publicKey: string } | null };
