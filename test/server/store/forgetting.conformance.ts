@@ -140,9 +140,15 @@ export function runForgettingConformance(name: string, newStore: () => Store | P
         await round(store, 0, 20, [a, b]); // step 1 → 2: a's first contribution is to the model at step 1
         await round(store, 0, 30, [a, c]);
         const before = await store.latestModelInfo();
+        const account = { history: [{ samplingRate: 0.5, noiseMultiplier: 1.1, steps: 3 }], unbounded: false };
+        await round(store, 1, 40, [c]);
+        const charged = await store.roundStarted({ shard: 0, lineage: 0, step: 3, sessionId: 'acct', round: 1, cohortSize: 1, startedAt: 50 });
+        const basis0 = await Promise.all([0, 1].map(async (s) => (await store.currentCheckpoint(s)).id));
+        await store.commitRound({ roundId: charged.id, endedAt: 51, survivors: 1, shard: 0, lineage: 0, fromStep: 3, training: bytes(8, 60), served: bytes(8, 61), iterates: 4, account, model: bytes(16, 60), basis: basis0, provenance: provenanceOf({ cause: 'round', shard: 0 }), contributors: [c] });
         const { deletion } = await store.requestDeletion(request(a, 1));
         expect(await store.firstContribution(a, 0)).toBe(1);
         const basis = await Promise.all([0, 1].map(async (s) => (await store.currentCheckpoint(s)).id));
+        expect((await store.currentCheckpoint(0)).step).toBe(4);
         let seen: ReceiptContext | undefined;
         expect(await store.deletionFirstContribution(deletion.id)).toBe(1);
         const completion: DeletionCompletion = {
@@ -152,10 +158,12 @@ export function runForgettingConformance(name: string, newStore: () => Store | P
           makeReceipt: (ctx) => receiptFrom((seen = ctx), 0),
         };
         const done = await store.completeDeletion(completion);
-        expect(seen).toMatchObject({ index: 0, previousHash: '0'.repeat(64), servedVersion: { version: before!.version + 1 }, checkpoint: { shard: 0, step: 1, trainingSha256: createHash('sha256').update(bytes(8, 10)).digest('hex') } });
+        expect(seen).toMatchObject({ index: 0, previousHash: '0'.repeat(64), servedVersion: { version: before!.version + 3 }, checkpoint: { shard: 0, step: 1, trainingSha256: createHash('sha256').update(bytes(8, 10)).digest('hex') } });
         expect(done).toMatchObject({ status: 'done', completedAt: 500, receipt: { index: 0, servedVersion: seen!.servedVersion } });
-        expect((await store.latestModel())!).toMatchObject({ version: before!.version + 1, data: bytes(16, 99), provenance: { cause: 'rollback' } });
+        expect((await store.latestModel())!).toMatchObject({ version: before!.version + 3, data: bytes(16, 99), provenance: { cause: 'rollback' } });
         expect((await store.listShards())[0]!.lineage).toBe(1);
+        // A rollback never refunds ε: the shard's account is what it was before.
+        expect((await store.listShards())[0]!.account).toEqual(account);
         expect((await store.currentCheckpoint(0)).step).toBe(1);
         expect((await store.listCheckpoints(0)).map((x) => x.step)).toEqual([0, 1]);
         // Erased: the device is unknown; who trained on the model at step 1 (b) stays recorded, nothing after it.
