@@ -99,7 +99,8 @@ export function servingRoutes(o: { catalogue: CatalogueIndex; served: ServedMode
     });
     const excluded = excludeCategories.length > 0 ? categoryRows(catalogue, excludeCategories, 'excludeCategories') : undefined;
     const served = await servedOrUnavailable(o.served);
-    const items = recommend(served.tables, { history: { items: rows, values: history.map((h) => h.value) }, k, ...(excluded && { excluded }) }).map((r) => ({
+    // Shares in the history's order (sorting thousands of them per item is the caller's business, if it wants).
+    const items = recommend(served.tables, { history: { items: rows, values: history.map((h) => h.value) }, k, sortShares: false, ...(excluded && { excluded }) }).map((r) => ({
       id: catalogue.idOf(r.item),
       score: r.score,
       bias: r.bias,

@@ -31,7 +31,7 @@ export interface Recommendation {
   item: number;
   score: number;
   bias: number;
-  /** One entry per distinct history item, largest first. */
+  /** One entry per distinct history item: largest first, unless the request asked for the history's order. */
   shares: Share[];
 }
 
@@ -44,6 +44,8 @@ export interface RecommendRequest {
   excluded?: (item: number) => boolean;
   /** Items that may not be recommended but still count as history (default: the history's own items). */
   hidden?: (item: number) => boolean;
+  /** Shares largest first (default), or in the history's order (cheaper: for callers that do not show them ranked). */
+  sortShares?: boolean;
 }
 
 /** Prepare the served tables for scoring: check their shapes and compute each shard's Gram once. */
@@ -109,7 +111,7 @@ export function solveShards(served: ServedTables, history: History): UserSystem[
 }
 
 /** Explain given items for a solved history: bias and shares per item, exact sums over shards. */
-export function explainServed(served: ServedTables, systems: readonly UserSystem[], items: readonly number[], scores?: Float64Array): Recommendation[] {
+export function explainServed(served: ServedTables, systems: readonly UserSystem[], items: readonly number[], scores?: Float64Array, sortShares = true): Recommendation[] {
   const S = served.shards.length;
   const perShard = served.shards.map((table, s) => explainItems(table, systems[s]!, items, served.params));
   // Distinct history items in first-seen order: each entry's slot, so shares merge by index, not by Map.
@@ -130,11 +132,14 @@ export function explainServed(served: ServedTables, systems: readonly UserSystem
       const e = perShard[s]![r]!;
       bias += e.offset / S;
       score += e.score / S;
-      e.contributions.forEach((c, j) => (values[slots[j]!]! += c.value / S));
+      const c = e.contributions;
+      for (let j = 0; j < c.length; j++) values[slots[j]!]! += c[j]!.value / S;
     }
-    const order = Array.from(distinct.keys()).sort((a, b) => values[b]! - values[a]! || distinct[a]! - distinct[b]!);
+    const shares = new Array<Share>(distinct.length);
+    for (let k = 0; k < distinct.length; k++) shares[k] = { item: distinct[k]!, share: values[k]! };
+    if (sortShares) shares.sort((a, b) => b.share - a.share || a.item - b.item);
     // For one shard the ranked score and the explained one are the same arithmetic; keep the ranked one when given.
-    return { item, score: scores?.[item] ?? score, bias, shares: order.map((k) => ({ item: distinct[k]!, share: values[k]! })) };
+    return { item, score: scores?.[item] ?? score, bias, shares };
   });
 }
 
@@ -153,5 +158,5 @@ export function recommend(served: ServedTables, request: RecommendRequest): Reco
     for (let j = 0; j < history.items.length; j++) blocked[history.items[j]!] = 1;
   }
   if (request.excluded) for (let i = 0; i < items; i++) if (request.excluded(i)) blocked[i] = 1;
-  return explainServed(served, systems, topK(scores, request.k, blocked), scores);
+  return explainServed(served, systems, topK(scores, request.k, blocked), scores, request.sortShares ?? true);
 }
