@@ -6,10 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { PrivacySettings } from '../shared/dp/mechanism';
+import { secureSettingsFor, type SafetySettings } from '../shared/secagg/round-settings';
 import { END_OF_ROUND_DEFAULTS } from '../models/federated/end-of-round';
 import { MAX_SHARDS } from '../models/served-file';
 import { CHECKPOINT_SPACINGS, type CheckpointSpacing } from './training/checkpoint-policy';
-import { CHECKPOINT_DEFAULTS, DEFAULT_SHARDS } from './training/defaults';
+import { CHECKPOINT_DEFAULTS, DEFAULT_SHARDS, SAFETY_DEFAULTS } from './training/defaults';
 
 /** The project's own `.data/` (ignored by git), used when no data directory is given. */
 export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../.data/', import.meta.url));
@@ -50,6 +51,7 @@ export interface Config {
     serverLearningRate: number;
     averaging: number;
     privacy: PrivacySettings;
+    safety: SafetySettings;
   };
 }
 
@@ -69,10 +71,10 @@ const integer =
   };
 
 const decimal =
-  (min: number, max: number, { minExclusive = false } = {}): Reader<number> =>
+  (min: number, max: number, { minExclusive = false, maxExclusive = false } = {}): Reader<number> =>
   (raw, name) => {
     const v = /^[0-9]*\.?[0-9]+(e-?[0-9]+)?$/i.test(raw.trim()) ? Number(raw) : NaN;
-    if (!Number.isFinite(v) || v > max || v < min || (minExclusive && v === min)) throw new ConfigError(`${name} must be a number in ${minExclusive ? '(' : '['}${min}, ${max}], got "${raw}"`);
+    if (!Number.isFinite(v) || v > max || v < min || (minExclusive && v === min) || (maxExclusive && v === max)) throw new ConfigError(`${name} must be a number in ${minExclusive ? '(' : '['}${min}, ${max}${maxExclusive ? ')' : ']'}, got "${raw}"`);
     return v;
   };
 
@@ -126,7 +128,9 @@ export const OPTIONS = {
   'sampling-rate': option({ env: 'CONFIDANT_SAMPLING_RATE', value: 'Q', help: 'Poisson sampling rate of a round', read: decimal(0, 1, { minExclusive: true }), default: 1 }),
   graph: option({ env: 'CONFIDANT_GRAPH', value: 'KIND', help: 'secure-aggregation graph: complete (Bonawitz) or sparse (SecAgg+)', read: oneOf(['complete', 'sparse'] as const, 'complete or sparse'), default: 'sparse' as 'complete' | 'sparse' }),
   'clip-norm': option({ env: 'CONFIDANT_CLIP_NORM', value: 'C', help: 'L2 bound of each update', read: decimal(0, 1e6, { minExclusive: true }), default: 250 }),
-  'min-cohort': option({ env: 'CONFIDANT_MIN_COHORT', value: 'N', help: 'fewest sampled devices a round runs with', read: integer(3, 10_000), default: 3 }),
+  'min-cohort': option({ env: 'CONFIDANT_MIN_COHORT', value: 'N', help: 'fewest sampled devices a round runs with (devices refuse fewer than 10 by default)', read: integer(3, 10_000), default: 10 }),
+  'corrupt-fraction': option({ env: 'CONFIDANT_CORRUPT_FRACTION', value: 'GAMMA', help: 'fraction of a shard\'s cohort a lying server may control; thresholds are safe against it', read: decimal(0, 0.5, { maxExclusive: true }), default: SAFETY_DEFAULTS.corruptFraction }),
+  'expected-dropout': option({ env: 'CONFIDANT_EXPECTED_DROPOUT', value: 'P', help: 'fraction of a cohort expected to drop during a round; thresholds must stay reachable', read: decimal(0, 1, { maxExclusive: true }), default: SAFETY_DEFAULTS.expectedDropout }),
   'stage-timeout': option({ env: 'CONFIDANT_STAGE_TIMEOUT', value: 'SECONDS', help: 'how long each stage of a round stays open', read: integer(1, 3600), default: 30 }),
   'server-lr': option({ env: 'CONFIDANT_SERVER_LR', value: 'X', help: 'step size of the server step', read: decimal(0, 2, { minExclusive: true }), default: END_OF_ROUND_DEFAULTS.serverLearningRate }),
   averaging: option({ env: 'CONFIDANT_AVERAGING', value: 'X', help: 'EMA decay of the served table (0 = serve the latest iterate)', read: decimal(0, 0.999), default: END_OF_ROUND_DEFAULTS.averaging }),
@@ -194,9 +198,20 @@ export function parseInvocation(argv: readonly string[], env: Readonly<Record<st
         serverLearningRate: v['server-lr'],
         averaging: v.averaging,
         privacy: { mode: v.dp, noiseMultiplier: v['noise-multiplier'], epsilonBudget: v['epsilon-budget'], delta: v.delta },
+        safety: checkSafetyAtMinCohort(v['min-cohort'], v.graph, { corruptFraction: v['corrupt-fraction'], expectedDropout: v['expected-dropout'] }),
       },
     },
   };
+}
+
+/** Refuse settings under which even the smallest cohort allowed has no threshold both safe and live. */
+function checkSafetyAtMinCohort(minCohort: number, graph: 'complete' | 'sparse', safety: SafetySettings): SafetySettings {
+  try {
+    secureSettingsFor(minCohort, graph, 1, undefined, safety);
+  } catch (err) {
+    throw new ConfigError(`--min-cohort ${minCohort} with --corrupt-fraction ${safety.corruptFraction} and --expected-dropout ${safety.expectedDropout}: ${(err as Error).message}; raise --min-cohort, or lower --corrupt-fraction or --expected-dropout`);
+  }
+  return safety;
 }
 
 /** Read the configuration (no --help); throws a ConfigError naming the bad parameter. */

@@ -10,6 +10,8 @@ import type { DropStage } from '../simulation/aggregator';
 import { runInMemoryRound } from '../simulation/in-memory-round';
 import { createParallelMaskApplier } from '../../server/crypto/parallel-masks';
 import { roundConfig } from '../../server/training/round-config';
+import { SAFETY_DEFAULTS } from '../../server/training/defaults';
+import { memorySpentModels } from '../../client/rounds/spent-models';
 import { startProgress } from '../progress';
 import { writeResults, writeFileAtomic } from '../results';
 import { lineChartSvg } from '../report/plot';
@@ -62,7 +64,7 @@ export async function runSecaggCost(o: SecaggCostOptions): Promise<SecaggCostRow
   for (const [at, n] of o.clients.entries()) {
     const rng = createRng(o.seed).fork(`n-${n}`);
     // The server's own round configuration; the vector is o.dim random words rather than a model update.
-    const planned = roundConfig(n, { items: 1, dim: 1 }, { graph: o.graph, clipNorm: 1, localEpochs: 1, stageTimeoutMs: 60_000 }).config;
+    const planned = roundConfig(n, { items: 1, dim: 1 }, { graph: o.graph, clipNorm: 1, localEpochs: 1, stageTimeoutMs: 60_000, safety: SAFETY_DEFAULTS }).config;
     const config = { ...planned, vectorLength: o.dim, clipFlagIndex: -1 };
     const devices = Array.from({ length: n }, () => generateSigningKeyPair(sodium));
     const ids = devices.map((d) => sodium.to_base64(d.publicKey, sodium.base64_variants.URLSAFE_NO_PADDING));
@@ -70,7 +72,7 @@ export async function runSecaggCost(o: SecaggCostOptions): Promise<SecaggCostRow
     devices.forEach((identity, j) => {
       // Random fixed-point inputs, made lazily so they do not count as protocol work.
       const input = () => Uint32Array.from({ length: o.dim }, () => rng.int(0x10000));
-      participants.set(ids[j]!, createParticipant({ sodium, identity, computeUpdate: () => Promise.reject(new Error('unused')), computeFixedPointInput: async () => input() }));
+      participants.set(ids[j]!, createParticipant({ sodium, identity, spent: memorySpentModels(), computeUpdate: () => Promise.reject(new Error('unused')), computeFixedPointInput: async () => input() }));
     });
     // Dropouts after the shares are out: the expensive case for the server (it must rebuild their mask keys).
     const drops = new Map<string, DropStage>();

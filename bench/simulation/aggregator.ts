@@ -1,7 +1,9 @@
 // The contract every aggregator meets: fixed-point inputs of a cohort in, their exact sum mod 2^32 out.
 
-/** When a device stops responding, relative to the stages of secure aggregation. */
-export type DropStage = 'advertise' | 'shares' | 'masked' | 'confirm' | 'unmask';
+import type { SecureStage } from '../../shared/secagg/stages';
+
+/** When a device stops responding: the first stage of secure aggregation (shared/secagg/stages.ts) it misses. */
+export type DropStage = SecureStage;
 
 /** One round's inputs, as a test or a simulation states them. */
 export interface AggregationInput {

@@ -18,9 +18,12 @@ import { localUpdate, prepareTable } from '../../models/local-update';
 import { flattenUpdate } from '../../models/federated/update-vector';
 import { LOCAL_LEARNING_RATE, type EndOfRoundSettings } from '../../models/federated/end-of-round';
 import { addDeviceNoise, createParticipant } from '../../client/rounds/participant';
+import { memorySpentModels, type SpentModels } from '../../client/rounds/spent-models';
 import type { Store } from '../../server/store/store';
+import { STAGE_ORDER } from '../../shared/secagg/stages';
 import { finishRound } from '../../server/training/finish-round';
 import { roundConfig } from '../../server/training/round-config';
+import { SAFETY_DEFAULTS } from '../../server/training/defaults';
 import { sampleCohort } from '../../server/training/sampling';
 import { loadShards, type ShardView } from '../../server/training/shard-state';
 import { shardOf } from '../../server/training/sharding';
@@ -32,7 +35,9 @@ import { createPlainAggregator } from './plain-aggregator';
 import type { DropStage } from './aggregator';
 import { runInMemoryRound } from './in-memory-round';
 
-const STAGES: DropStage[] = ['advertise', 'shares', 'masked', 'confirm', 'unmask'];
+// Where devices drop: the stages they spend time in. The reveal stage is one message right after advertising (a drop
+// there aborts a sparse round by design: shared/secagg/transcript.ts, graphSeed), so the simulation leaves it out.
+const STAGES: DropStage[] = STAGE_ORDER.filter((s) => s !== 'reveal');
 
 /** How the simulated deployment trains. */
 export interface DeploymentOptions {
@@ -118,6 +123,9 @@ export async function createDeployment(o: DeploymentOptions): Promise<Deployment
     }
     return id;
   };
+  // Each simulated device's record of the models it contributed to lives as long as the simulation (its whole life).
+  const spentRecords = new Map<number, SpentModels>();
+  const spentOf = (u: number): SpentModels => spentRecords.get(u) ?? spentRecords.set(u, memorySpentModels()).get(u)!;
   const ids: string[] = o.histories.map((_, u) => toBase64Url(identity(u).publicKey));
   const userById = new Map(ids.map((id, u) => [id, u]));
   const excluded = new Set<number>();
@@ -150,7 +158,7 @@ export async function createDeployment(o: DeploymentOptions): Promise<Deployment
     const out: SimulatedRound = { shard, status: 'skipped', cohort: cohort.length, contributors: [], clippedDevices: 0, bytesUpPerDevice: 0, bytesDownPerDevice: 0, deviceSeconds: 0, serverSeconds: 0 };
     let planned: ReturnType<typeof roundConfig>;
     try {
-      planned = roundConfig(cohort.length, layout, { graph: o.graph, clipNorm: o.clipNorm, localEpochs: o.localEpochs, stageTimeoutMs: 60_000, privacy: o.privacy });
+      planned = roundConfig(cohort.length, layout, { graph: o.graph, clipNorm: o.clipNorm, localEpochs: o.localEpochs, stageTimeoutMs: 60_000, privacy: o.privacy, safety: SAFETY_DEFAULTS });
     } catch (err) {
       return { ...out, reason: `cohort of ${cohort.length}: ${(err as Error).message}` };
     }
@@ -185,7 +193,7 @@ export async function createDeployment(o: DeploymentOptions): Promise<Deployment
       const participants = new Map(
         cohort.map((u) => [
           ids[u]!,
-          createParticipant({ sodium, identity: identity(u), uniform01: deviceRng(u, 'rounding').float, computeUpdate: async () => updates.get(u)!, onLog: (e) => e.clipped && out.clippedDevices++ }),
+          createParticipant({ sodium, identity: identity(u), spent: spentOf(u), uniform01: deviceRng(u, 'rounding').float, computeUpdate: async () => updates.get(u)!, onLog: (e) => e.clipped && out.clippedDevices++ }),
         ]),
       );
       const dropById = new Map([...drops].map(([u, s]) => [ids[u]!, s]));

@@ -1,7 +1,7 @@
 // Runs one secure round with the real server state machine and real device participants in one process.
 // Every message still goes through the wire schemas (JSON text or binary frame) so the simulation
 // exercises the same parsing as the network; only sockets and timers are replaced.
-import { createSecureRound, type RoundOutcome, type SecureRound, type SecureRoundOptions } from '../../server/rounds/secure-round';
+import { createSecureRound, MemberDropped, type RoundOutcome, type SecureRound, type SecureRoundOptions } from '../../server/rounds/secure-round';
 import type { RoundMessage } from '../../server/rounds/host';
 import type { Participant } from '../../client/rounds/participant';
 import type { DropStage } from './aggregator';
@@ -9,10 +9,9 @@ import { parseClientMessage, parseServerMessage } from '../../shared/protocol/pa
 import { decodeMaskedFrame } from '../../shared/protocol/binary-frame';
 import { ProtocolError } from '../../shared/protocol/errors';
 import type { ServerWireMessage } from '../../shared/protocol/messages';
+import { STAGE_ORDER, stageOpenedBy } from '../../shared/secagg/stages';
 
 const LIMITS = { maxTextBytes: 64 * 1024 * 1024 };
-const STAGE_OF_MESSAGE: Record<string, DropStage | undefined> = { invite: 'advertise', keys: 'shares', deliver: 'masked', survivors: 'confirm', 'unmask-request': 'unmask' };
-const STAGES: DropStage[] = ['advertise', 'shares', 'masked', 'confirm', 'unmask'];
 
 /** Per-device and server costs of one simulated round. */
 export interface SimulatedRoundStats {
@@ -47,9 +46,9 @@ export async function runInMemoryRound(
   while (!done()) {
     const next: typeof queue = [];
     for (const { to, message } of queue) {
-      const stage = STAGE_OF_MESSAGE[message.type];
+      const stage = stageOpenedBy(message.type);
       const dropAt = drops.get(to);
-      if (stage && dropAt && STAGES.indexOf(stage) >= STAGES.indexOf(dropAt)) continue; // this device is gone
+      if (stage && dropAt && STAGE_ORDER.indexOf(stage) >= STAGE_ORDER.indexOf(dropAt)) continue; // this device is gone
       const participant = participants.get(to);
       if (!participant) continue;
       const text = JSON.stringify(message);
@@ -73,6 +72,7 @@ export async function runInMemoryRound(
           next.push(...round.receive(to, parsed, reply.kind === 'binary' ? reply.bytes.length : JSON.stringify(reply.message).length));
         } catch (err) {
           if (!(err instanceof ProtocolError)) throw err;
+          if (err instanceof MemberDropped) next.push(...err.outgoing);
           stats.refusals.push(err);
         }
         stats.serverSeconds += (performance.now() - t) / 1000;

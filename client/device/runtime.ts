@@ -9,6 +9,7 @@ import { connectDevice, type DeviceConnection, type SocketLike } from '../rounds
 import { createUpdateComputer } from '../rounds/model-update';
 import type { TrainingModels } from '../rounds/training-models';
 import type { DeviceStore, RoundRecord } from '../store/store';
+import type { SpentModels } from '../rounds/spent-models';
 import { trainingHistory } from './training-history';
 
 /** Options of a device. */
@@ -21,6 +22,8 @@ export interface DeviceRuntimeOptions {
   sodium: Sodium;
   identity: SigningKeyPair;
   store: DeviceStore;
+  /** The durable record of models this device contributed to (IndexedDB in the browser, a file on Node). */
+  spent: SpentModels;
   /** Catalogue id → model row. */
   rowOf(id: number): number | undefined;
   /** Training models shared between devices of one process (the fleet). */
@@ -72,6 +75,7 @@ export async function startDeviceRuntime(o: DeviceRuntimeOptions): Promise<Devic
   const participant = createParticipant({
     sodium: o.sodium,
     identity: o.identity,
+    spent: o.spent,
     computeUpdate,
     onLog: (entry) => {
       const r = record(entry);

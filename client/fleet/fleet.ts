@@ -1,5 +1,7 @@
 // The demo fleet: simulated people, one per MovieLens user, each running the real device code (its own key,
 // consent, store and secure aggregation over its own WebSocket) against a server it reaches only over the network.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { Sodium } from '../../shared/secagg/sodium';
 import { transparencyResponseSchema } from '../../shared/protocol/http';
@@ -8,6 +10,7 @@ import { fetchCatalogue, type Catalogue } from '../core/catalogue';
 import { defaultPermissions } from '../core/permissions';
 import { createMemoryStore } from '../store/memory-store';
 import { startDeviceRuntime, type DeviceRuntime } from '../device/runtime';
+import { fileSpentModels } from '../rounds/spent-models-file';
 import { createTrainingModels } from '../rounds/training-models';
 import type { SocketLike } from '../rounds/connection';
 import type { RoundRecord } from '../store/store';
@@ -63,6 +66,9 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
   const connect = async (person: PersonRatings, store: Awaited<ReturnType<typeof seedStore>>, backoff: number): Promise<void> => {
     if (stopped) return;
     try {
+      // Each simulated device keeps its own durable record of the models it contributed to, beside its key.
+      await mkdir(join(o.stateDir, 'spent'), { recursive: true, mode: 0o700 });
+      const spent = await fileSpentModels(join(o.stateDir, 'spent', `${person.user}.txt`));
       const device = await startDeviceRuntime({
         baseUrl: o.baseUrl,
         wsUrl,
@@ -71,6 +77,7 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
         sodium: o.sodium,
         identity: identities.get(person.user)!,
         store,
+        spent,
         rowOf: catalogue.rowOf,
         models,
         onRound: (r) => o.onRound?.(person.user, r),

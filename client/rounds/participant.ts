@@ -7,9 +7,12 @@ import type { SigningKeyPair } from '../../shared/secagg/sign';
 import { sodiumRandomBytes, sodiumUniform01 } from '../../shared/secagg/random';
 import { checkNoWrap, clipToNorm, encode } from '../../shared/secagg/fixed-point';
 import { DeviceAbort } from '../../shared/secagg/abort';
-import { advertise, confirm, maskedInput, reveal, shareKeys, type DeviceRoundContext, type DeviceRoundState } from '../../shared/secagg/device-round';
+import { advertise, checkDelivery, confirm, maskedInput, reveal, revealGraph, shareKeys, type DeviceRoundContext, type DeviceRoundState } from '../../shared/secagg/device-round';
+import { safeThreshold } from '../../shared/secagg/round-settings';
+import { settingsDigest } from '../../shared/secagg/transcript';
+import type { SpentModels } from './spent-models';
 import { encodeMaskedFrame } from '../../shared/protocol/binary-frame';
-import type { ClientWireMessage, RoundConfig, ServerMessage } from '../../shared/protocol/messages';
+import type { ClientWireMessage, RoundConfig, RoundPurpose, ServerMessage } from '../../shared/protocol/messages';
 import { isSecAggError } from '../../shared/secagg/errors';
 import { createDiscreteGaussianSampler } from '../../shared/dp/discrete-gaussian';
 
@@ -38,7 +41,46 @@ export interface Invitation {
   shard: number;
   modelVersion: number;
   modelHash: Uint8Array;
+  purpose: RoundPurpose;
   config: RoundConfig;
+}
+
+/** The weakest round settings a device accepts; it refuses a round below any of them before doing any work. */
+export interface DeviceFloors {
+  /** γ_min: the device requires a threshold and quorum safe against at least this corrupt fraction. */
+  corruptFraction: number;
+  /** Fewest devices in a cohort: a sum over a handful says too much about each. */
+  minCohort: number;
+  /** Smallest fixed-point scale (coarser rounding would swamp the update). */
+  minScale: number;
+  /** Largest clipping norm (a larger one lets one device weigh more against the same noise). */
+  maxClipNorm: number;
+  /**
+   * Smallest per-coordinate noise σ (fixed-point units) in a round that asks for distributed DP; with
+   * minNoiseMultiplier it bounds the noise against this device's own sensitivity (clipNorm · scale).
+   */
+  minDeviceNoiseStd: number;
+  minNoiseMultiplier: number;
+}
+
+/** Floors outside tests: γ = 0.1 as the server's default, cohorts of at least 10, no cap on clipping or noise. */
+export const DEFAULT_FLOORS: DeviceFloors = { corruptFraction: 0.1, minCohort: 10, minScale: 1, maxClipNorm: Infinity, minDeviceNoiseStd: 0, minNoiseMultiplier: 0 };
+
+/** Refuse an invitation whose settings are weaker than the floors (DeviceAbort 'abort.below_floor'). */
+export function checkFloors(config: RoundConfig, cohort: number, floors: DeviceFloors): void {
+  const below = (what: string, code: 'abort.below_floor' | 'abort.noise_too_low' = 'abort.below_floor') => {
+    throw new DeviceAbort(code, what);
+  };
+  if (config.corruptFraction < floors.corruptFraction) below(`the round assumes a corrupt fraction of ${config.corruptFraction}, below this device's floor ${floors.corruptFraction}`);
+  if (cohort < floors.minCohort) below(`a cohort of ${cohort}, below this device's floor of ${floors.minCohort}`);
+  const params = config.graph.kind === 'complete' ? ({ kind: 'complete', n: cohort } as const) : ({ kind: 'sparse', n: cohort, degree: config.graph.degree } as const);
+  const needed = safeThreshold(params, floors.corruptFraction);
+  if (config.threshold < needed) below(`threshold ${config.threshold}, below the ${needed} that γ = ${floors.corruptFraction} requires for this graph`);
+  if (config.scale < floors.minScale) below(`fixed-point scale ${config.scale}, below this device's floor ${floors.minScale}`);
+  if (config.clipNorm > floors.maxClipNorm) below(`clipping norm ${config.clipNorm}, above this device's ceiling ${floors.maxClipNorm}`);
+  if (config.deviceNoiseStd < floors.minDeviceNoiseStd) below(`the round asks for noise σ ${config.deviceNoiseStd}, below this device's minimum ${floors.minDeviceNoiseStd}`, 'abort.noise_too_low');
+  const multiplier = config.deviceNoiseStd / (config.clipNorm * config.scale);
+  if (multiplier < floors.minNoiseMultiplier) below(`noise multiplier ${multiplier.toPrecision(3)} (σ over clipNorm · scale), below this device's minimum ${floors.minNoiseMultiplier}`, 'abort.noise_too_low');
 }
 
 /** A reply to send: a JSON message or the binary masked-vector frame. */
@@ -56,11 +98,10 @@ export interface ParticipantOptions {
   onLog?(entry: SentLogEntry): void;
   randomBytes?: (n: number) => Uint8Array;
   uniform01?: () => number;
-  /**
-   * The smallest per-coordinate noise σ (fixed-point units) this device accepts in a round that asks for
-   * distributed DP: a server that promises DP but asks for less is refused (default: whatever the round says).
-   */
-  minDeviceNoiseStd?: number;
+  /** The weakest settings this device accepts (default DEFAULT_FLOORS; tests of tiny cohorts lower them). */
+  floors?: Partial<DeviceFloors>;
+  /** The durable record of (model, purpose) pairs this device contributed to (spent-models.ts). */
+  spent: SpentModels;
 }
 
 /** The participant: feed it server messages, send what it returns. */
@@ -75,6 +116,7 @@ interface Active {
   ctx: DeviceRoundContext;
   state: DeviceRoundState;
   input: Uint32Array;
+  purpose: RoundPurpose;
   log: SentLogEntry;
 }
 
@@ -84,6 +126,7 @@ export function createParticipant(o: ParticipantOptions): Participant {
   const deviceId = sodium.to_base64(o.identity.publicKey, sodium.base64_variants.URLSAFE_NO_PADDING);
   const randomBytes = o.randomBytes ?? sodiumRandomBytes(sodium);
   const uniform01 = o.uniform01 ?? sodiumUniform01(sodium);
+  const floors: DeviceFloors = { ...DEFAULT_FLOORS, ...o.floors };
   let active: Active | undefined;
   let lastAbort: DeviceAbort | undefined;
   const b64 = (bytes: Uint8Array) => sodium.to_base64(bytes, sodium.base64_variants.URLSAFE_NO_PADDING);
@@ -108,12 +151,15 @@ export function createParticipant(o: ParticipantOptions): Participant {
       case 'invite': {
         if (active) finish({ status: 'aborted', reason: 'a new invitation arrived before the round ended' });
         lastAbort = undefined;
-        const invitation: Invitation = { sessionId: message.sessionId, round: message.round, shard: message.shard, modelVersion: message.modelVersion, modelHash: message.modelHash, config: message.config };
+        const invitation: Invitation = { sessionId: message.sessionId, round: message.round, shard: message.shard, modelVersion: message.modelVersion, modelHash: message.modelHash, purpose: message.purpose, config: message.config };
         const { config } = message;
+        // Checked before any work: a round weaker than this device accepts is not joined at all.
+        checkFloors(config, message.cohort.length, floors);
         // The server chose the scale; a full cohort at ±clipNorm must not wrap mod 2^32, or the sum is garbage.
         checkNoWrap({ clipNorm: config.clipNorm, cohortSize: message.cohort.length, scale: config.scale });
-        // Checked before any work: a round promising less noise than this device requires is not joined at all.
-        if (config.deviceNoiseStd < (o.minDeviceNoiseStd ?? 0)) throw new DeviceAbort('abort.noise_too_low', `the round asks for noise σ ${config.deviceNoiseStd}, below this device's minimum ${o.minDeviceNoiseStd}`);
+        if (await o.spent.has({ modelHash: message.modelHash, purpose: message.purpose })) {
+          throw new DeviceAbort('abort.model_spent', `this device already contributed to this model (${message.purpose}); a second sum over a cohort that differs by one device would reveal an update`);
+        }
         let encoded: Uint32Array;
         let clip = { wasClipped: false };
         let clippedCoordinates = 0;
@@ -133,12 +179,15 @@ export function createParticipant(o: ParticipantOptions): Participant {
         }
         if (encoded.length !== config.vectorLength) throw new DeviceAbort('abort.session_mismatch', `input has ${encoded.length} values, the round expects ${config.vectorLength}`);
         if (config.deviceNoiseStd > 0) addDeviceNoise(encoded, config.deviceNoiseStd, randomBytes);
+        const binding = { sessionId: message.sessionId, round: message.round, modelHash: message.modelHash };
         const ctx: DeviceRoundContext = {
           sodium,
           deviceId,
           identity: o.identity,
-          binding: { sessionId: message.sessionId, round: message.round, modelHash: message.modelHash },
-          config: { threshold: config.threshold, graph: config.graph },
+          binding,
+          // Signed into every advertisement and confirmation: a server showing devices different settings is caught.
+          settings: settingsDigest(sodium, binding, { shard: message.shard, modelVersion: message.modelVersion, purpose: message.purpose, config, cohort: message.cohort }),
+          config: { threshold: config.threshold, graph: config.graph, corruptFraction: config.corruptFraction },
           cohort: message.cohort,
           randomBytes,
         };
@@ -147,6 +196,7 @@ export function createParticipant(o: ParticipantOptions): Participant {
           ctx,
           state,
           input: encoded,
+          purpose: message.purpose,
           log: {
             sessionId: message.sessionId,
             round: message.round,
@@ -160,18 +210,31 @@ export function createParticipant(o: ParticipantOptions): Participant {
             deviceNoiseStd: config.deviceNoiseStd,
           },
         };
-        return [json({ type: 'advertise', sessionId: message.sessionId, round: message.round, encKey: b64(ad.encKey), maskKey: b64(ad.maskKey), seedCommitment: b64(ad.seedCommitment), signature: b64(ad.signature) })];
+        const ref = { sessionId: message.sessionId, round: message.round };
+        return [json({ type: 'advertise', ...ref, encKey: b64(ad.encKey), maskKey: b64(ad.maskKey), seedCommitment: b64(ad.seedCommitment), graphCommitment: b64(ad.graphCommitment), signature: b64(ad.signature) })];
       }
       case 'keys': {
         if (!ofRound(message)) return [];
-        const shares = shareKeys(active!.ctx, active!.state, message.devices);
-        return [json({ type: 'shares', sessionId: message.sessionId, round: message.round, shares: shares.map((s) => ({ to: s.to, ciphertext: b64(s.ciphertext) })) })];
+        const secret = revealGraph(active!.ctx, active!.state, message.devices);
+        return [json({ type: 'reveal', sessionId: message.sessionId, round: message.round, secret: b64(secret) })];
+      }
+      case 'seed': {
+        if (!ofRound(message)) return [];
+        const shares = shareKeys(active!.ctx, active!.state, message.reveals);
+        return [json({ type: 'shares', sessionId: message.sessionId, round: message.round, shares: shares.map((x) => ({ to: x.to, ciphertext: b64(x.ciphertext) })) })];
       }
       case 'deliver': {
         if (!ofRound(message)) return [];
+        const complaints = checkDelivery(active!.ctx, active!.state, message.shares);
+        return [json({ type: 'check', sessionId: message.sessionId, round: message.round, complaints })];
+      }
+      case 'masking': {
+        if (!ofRound(message)) return [];
         const a = active!;
-        const y = maskedInput(a.ctx, a.state, message.shares, a.input);
+        const y = maskedInput(a.ctx, a.state, message.unpaired, a.input);
         a.input = new Uint32Array(0); // the unmasked input is no longer needed: drop it
+        // Durable before the upload leaves: this model is spent for this purpose, whatever happens to the round.
+        await o.spent.record({ modelHash: a.ctx.binding.modelHash, purpose: a.purpose });
         const bytes = encodeMaskedFrame({ type: 'masked', sessionId: message.sessionId, round: message.round, length: y.length }, y);
         a.log.bytesSent.masked = bytes.length;
         return [{ kind: 'binary', bytes }];
@@ -184,15 +247,8 @@ export function createParticipant(o: ParticipantOptions): Participant {
       case 'unmask-request': {
         if (!ofRound(message)) return [];
         const r = reveal(active!.ctx, active!.state, message.survivors, message.dropped, message.confirmations);
-        return [
-          json({
-            type: 'unmask',
-            sessionId: message.sessionId,
-            round: message.round,
-            selfSeedShares: r.selfSeedShares.map((s) => ({ of: s.of, share: b64(s.share) })),
-            maskKeyShares: r.maskKeyShares.map((s) => ({ of: s.of, share: b64(s.share) })),
-          }),
-        ];
+        const wire = (x: { of: string; share: Uint8Array; other: Uint8Array; signature: Uint8Array }) => ({ of: x.of, share: b64(x.share), other: b64(x.other), signature: b64(x.signature) });
+        return [json({ type: 'unmask', sessionId: message.sessionId, round: message.round, selfSeedShares: r.selfSeedShares.map(wire), maskKeyShares: r.maskKeyShares.map(wire) })];
       }
       case 'result': {
         if (ofRound(message)) finish({ status: message.status, ...(message.reason !== undefined && { reason: message.reason }), ...(message.modelVersion !== undefined && { modelVersion: message.modelVersion }) });

@@ -4,6 +4,7 @@
 import sodiumModule from 'libsodium-wrappers';
 import { openIdbStore } from '../store/idb-store';
 import { startDeviceRuntime } from '../device/runtime';
+import { openIdbSpentModels } from '../store/idb-spent-models';
 import type { SocketLike } from '../rounds/connection';
 import type { FromWorker, ToWorker } from './messages';
 import { startBackend } from './backend';
@@ -13,7 +14,7 @@ let started = false;
 
 async function start(o: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const [backend] = await Promise.all([startBackend(), sodiumModule.ready]);
-  const store = await openIdbStore();
+  const [store, spent] = await Promise.all([openIdbStore(), openIdbSpentModels()]);
   const identity = await store.identity();
   if (!identity) throw new Error('this device has no identity key yet');
   const rows = new Map(o.catalogueIds.map((id, row) => [id, row]));
@@ -29,6 +30,7 @@ async function start(o: Extract<ToWorker, { type: 'start' }>): Promise<void> {
         sodium: sodiumModule,
         identity,
         store,
+        spent,
         rowOf: (id) => rows.get(id),
         onRound: (record) => post({ type: 'round', record }),
         onError: (err) => post({ type: 'status', state: 'error', message: err.message }),

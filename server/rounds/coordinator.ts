@@ -8,6 +8,7 @@ import type { Sodium } from '../../shared/secagg/sodium';
 import type { MaskApplier } from '../../shared/secagg/masking';
 import { ProtocolError } from '../../shared/protocol/errors';
 import { checkPrivacySettings, type PrivacySettings } from '../../shared/dp/mechanism';
+import { checkSafetySettings, type SafetySettings } from '../../shared/secagg/round-settings';
 import { sodiumRandomBytes } from '../../shared/secagg/random';
 import { checkEndOfRoundSettings, type EndOfRoundSettings } from '../../models/federated/end-of-round';
 import type { Store } from '../store/store';
@@ -20,7 +21,7 @@ import { shardOf } from '../training/sharding';
 import type { CheckpointSpacing } from '../training/checkpoint-policy';
 import { CHECKPOINT_DEFAULTS } from '../training/defaults';
 import type { DeviceChannel, RoundHost, RoundMessage } from './host';
-import { createSecureRound, type Outgoing, type SecureRound } from './secure-round';
+import { createSecureRound, MemberDropped, type Outgoing, type SecureRound } from './secure-round';
 
 /** Training settings of a deployment. */
 export interface TrainingSettings {
@@ -34,6 +35,8 @@ export interface TrainingSettings {
   stageTimeoutMs: number;
   /** A round needs at least this many sampled devices (never fewer than the graph's threshold allows). */
   minCohort: number;
+  /** The corrupt fraction γ the thresholds assume, and the dropout they must survive. */
+  safety: SafetySettings;
   /** Differential privacy (default off); its account is kept per shard. */
   privacy?: PrivacySettings;
   /** Checkpoints kept per shard and their spacing (default: 8, uniform). */
@@ -89,6 +92,7 @@ function checkSettings(s: TrainingSettings): void {
   if (!Number.isInteger(s.minCohort) || s.minCohort < 3) throw new RangeError(`minCohort must be an integer ≥ 3, got ${s.minCohort}`);
   if (!Number.isInteger(s.stageTimeoutMs) || s.stageTimeoutMs < 10) throw new RangeError(`stageTimeoutMs must be an integer ≥ 10, got ${s.stageTimeoutMs}`);
   checkEndOfRoundSettings(s.endOfRound);
+  checkSafetySettings(s.safety);
   if (s.privacy) checkPrivacySettings(s.privacy);
   if (s.checkpoints && (!Number.isInteger(s.checkpoints.keep) || s.checkpoints.keep < 2)) throw new RangeError(`checkpoints.keep must be an integer ≥ 2, got ${s.checkpoints.keep}`);
 }
@@ -125,6 +129,12 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
   const paused = new Set<number>();
   /** Each shard's round in progress, from its first await to its last (a deletion waits for all of it). */
   const running = new Map<number, Promise<RoundSummary>>();
+  /**
+   * Per shard, devices that sit out until its model changes: those that sent a masked input in an aborted attempt
+   * (they refuse the same model again: a device contributes once per model) and those that broke an attempt's rules
+   * (unusable keys, a missing reveal, a forged share), so that one bad device cannot abort attempt after attempt.
+   */
+  const sitOut = new Map<number, { model: string; devices: Set<string> }>();
   let shardCount = 1;
 
   const loadViews = async (): Promise<ShardView[]> => {
@@ -176,14 +186,22 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
     }
     const { lineage } = view;
     const step = view.checkpoint.step;
+    const modelHash = sha256(view.trainingFile);
+    const model = b64(sodium, modelHash);
+    if (sitOut.get(shard)?.model !== model) sitOut.set(shard, { model, devices: new Set() });
+    const sittingOut = sitOut.get(shard)!.devices;
     const connected = [...channels.keys()].filter((d) => consent.get(d) && !excluded.has(d) && shardOf(d, views.length) === shard).sort();
     // A device contributes at most once per model: after a rollback, those who trained on this model already sit out.
     const already = await store.contributedAt(shard, step, connected);
-    const eligible = connected.filter((d) => !already.has(d));
+    const eligible = connected.filter((d) => !already.has(d) && !sittingOut.has(d));
     const attempt = await store.roundsAt(shard, lineage, step);
     const cohort = sampleCohort(o.samplingKey, { shard, lineage, step, attempt }, eligible, settings.samplingRate);
     const tooFew = (needed: number): RoundSummary => {
-      const rule = already.size > 0 ? ` (after a rollback, only devices that never trained on this model may train on it: ${already.size} of ${connected.length} connected already did)` : '';
+      const rules = [
+        ...(already.size > 0 ? [`after a rollback, only devices that never trained on this model may train on it: ${already.size} of ${connected.length} connected already did`] : []),
+        ...(sittingOut.size > 0 ? [`${sittingOut.size} devices sit out this model after an aborted attempt`] : []),
+      ];
+      const rule = rules.length > 0 ? ` (${rules.join('; ')})` : '';
       return { status: 'skipped', reason: `shard ${shard}: sampled ${cohort.length} of ${eligible.length} eligible devices; a round needs at least ${needed} distinct enrolled devices${rule}`, shard };
     };
     if (cohort.length < settings.minCohort) return tooFew(settings.minCohort);
@@ -203,7 +221,7 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
     const sessionId = b64(sodium, sodium.randombytes_buf(16));
     const startedAt = now();
     const record = await store.roundStarted({ shard, lineage, step, sessionId, round: 1, cohortSize: cohort.length, startedAt });
-    const round = createSecureRound({ sodium, binding: { sessionId, round: 1, modelHash: sha256(view.trainingFile) }, shard, modelVersion: latest?.version ?? 0, config, cohort, ...(o.applyMasks && { applyMasks: o.applyMasks }) });
+    const round = createSecureRound({ sodium, binding: { sessionId, round: 1, modelHash }, shard, purpose: 'training', modelVersion: latest?.version ?? 0, config, cohort, ...(o.applyMasks && { applyMasks: o.applyMasks }) });
     let finishActive: () => void = () => {};
     const done = new Promise<void>((resolve) => (finishActive = resolve));
     const a: Active = { shard, round, finish: finishActive, stage: round.stage, roundId: record.id };
@@ -213,7 +231,9 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
     await done;
     const outcome = round.outcome!;
     try {
+      for (const d of outcome.misbehaved) sittingOut.add(d);
       if (outcome.status === 'aborted') {
+        for (const d of outcome.maskedUploads) sittingOut.add(d);
         await store.roundAborted(record.id, { reason: outcome.reason, survivors: 0, endedAt: now() });
         log('round.aborted', { roundId: record.id, shard, reason: outcome.reason });
         return { status: 'aborted', reason: outcome.reason, roundId: record.id, shard };
@@ -268,7 +288,12 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
       const a = activeFor(deviceId);
       if (!a) throw new ProtocolError('round.unknown', 'no round is open');
       const bytes = message.type === 'masked' ? 4 * message.vector.length : JSON.stringify(message).length;
-      dispatch(a, a.round.receive(deviceId, message, bytes));
+      try {
+        dispatch(a, a.round.receive(deviceId, message, bytes));
+      } catch (err) {
+        if (err instanceof MemberDropped) dispatch(a, err.outgoing); // the refusal dropped the device; the round goes on
+        throw err;
+      }
     },
     disconnected(deviceId) {
       channels.delete(deviceId);

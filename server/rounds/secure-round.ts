@@ -1,30 +1,37 @@
-// One secure-aggregation round on the server: stages with deadlines, each message checked, only the sum ever unmasked.
+// One secure-aggregation round on the server: a small state machine over the stage table (shared/secagg/stages.ts),
+// with one handler per stage — who must answer, how one answer is checked and recorded, and how the stage closes
+// (opening the next one, or aborting). Flower's secaggplus_workflow.py keeps the same shape: a state record and one
+// method per stage.
 //
-// The server holds masked vectors and their running sum, never an unmasked individual update. Every
-// refusal is a ProtocolError with a stable code; a refused message never changes the round's state, so
-// the round goes on for everyone else.
+// The server holds masked vectors and their running sum, never an unmasked individual update. Every refusal is a
+// ProtocolError with a stable code. A refused message does not change the round's state, with one exception: a
+// member whose advertised keys are unusable (not canonical, of small order, reused) is dropped from the round there
+// and then, before any key list goes out, so one bad device cannot stop the round for the others. Reasons name
+// devices by position, never by id: they reach logs and broadcasts.
 import type { Sodium } from '../../shared/secagg/sodium';
 import { verify } from '../../shared/secagg/sign';
-import { buildGraph, checkThreshold } from '../../shared/secagg/graph';
-import { unmaskSum } from '../../shared/secagg/unmask';
+import { buildGraph, checkThreshold, type GraphParams } from '../../shared/secagg/graph';
+import { unmaskSum, type ReceivedShare } from '../../shared/secagg/unmask';
 import type { MaskApplier } from '../../shared/secagg/masking';
-import { decodeShare } from '../../shared/secagg/shamir';
 import { isSecAggError } from '../../shared/secagg/errors';
-import { advertisementPayload, confirmationPayload, graphSeed, type Advertisement, type RoundBinding } from '../../shared/secagg/transcript';
+import { consistencyQuorum, corruptHolders } from '../../shared/secagg/round-settings';
+import { STAGE_ORDER, stageOfDeviceMessage, type SecureStage } from '../../shared/secagg/stages';
+import { x25519KeyProblem } from '../../shared/secagg/x25519-check';
+import {
+  advertisementPayload,
+  confirmationPayload,
+  graphCommitment,
+  graphSeed,
+  keyListDigest,
+  settingsDigest,
+  type Advertisement,
+  type RoundBinding,
+} from '../../shared/secagg/transcript';
 import { ProtocolError } from '../../shared/protocol/errors';
-import type { RoundConfig, ServerWireMessage } from '../../shared/protocol/messages';
+import type { RoundConfig, RoundPurpose, ServerWireMessage } from '../../shared/protocol/messages';
 import type { RoundMessage } from './host';
 
-export type SecureStage = 'advertise' | 'shares' | 'masked' | 'confirm' | 'unmask' | 'done';
-const ORDER: SecureStage[] = ['advertise', 'shares', 'masked', 'confirm', 'unmask', 'done'];
-const STAGE_OF: Record<RoundMessage['type'], SecureStage | undefined> = {
-  advertise: 'advertise',
-  shares: 'shares',
-  masked: 'masked',
-  confirm: 'confirm',
-  unmask: 'unmask',
-  leave: undefined,
-};
+export type { SecureStage } from '../../shared/secagg/stages';
 
 /** A message for one device. */
 export interface Outgoing {
@@ -32,10 +39,10 @@ export interface Outgoing {
   message: ServerWireMessage;
 }
 
-/** How a round ended. */
+/** How a round ended. `misbehaved` (ids, for the coordinator only, never broadcast): devices that broke the round's rules. */
 export type RoundOutcome =
-  | { status: 'completed'; sum: Uint32Array; contributors: string[]; bytesIn: number; bytesOut: number }
-  | { status: 'aborted'; reason: string; bytesIn: number; bytesOut: number };
+  | { status: 'completed'; sum: Uint32Array; contributors: string[]; misbehaved: string[]; bytesIn: number; bytesOut: number }
+  | { status: 'aborted'; reason: string; misbehaved: string[]; maskedUploads: string[]; bytesIn: number; bytesOut: number };
 
 /** Settings of a round: who, what, and the model it trains. */
 export interface SecureRoundOptions {
@@ -44,6 +51,8 @@ export interface SecureRoundOptions {
   /** The shard the round trains (devices fetch its training model). */
   shard: number;
   modelVersion: number;
+  /** What the sum is for (default training): a device contributes once per (model, purpose). */
+  purpose?: RoundPurpose;
   config: RoundConfig;
   cohort: readonly string[];
   /** How masks are stripped from the sum (default libsodium, one at a time; the server passes its parallel node:crypto applier). */
@@ -52,7 +61,7 @@ export interface SecureRoundOptions {
 
 /** The round's state machine (see the file comment). */
 export interface SecureRound {
-  readonly stage: SecureStage;
+  readonly stage: SecureStage | 'done';
   readonly outcome: RoundOutcome | undefined;
   /** Messages that open the round (invitations). */
   start(): Outgoing[];
@@ -71,44 +80,342 @@ export interface SecureRound {
   announce(result: { status: 'completed'; modelVersion: number } | { status: 'aborted'; reason: string }): Outgoing[];
 }
 
+/** A refusal that also dropped the device from the round; `outgoing` must still be sent (the stage may have closed). */
+export class MemberDropped extends ProtocolError {
+  constructor(
+    message: string,
+    readonly outgoing: Outgoing[],
+  ) {
+    super('key.invalid', message);
+  }
+}
+
 /** A set of device ids as the round consults it: membership and iteration. */
 interface Members {
   has(id: string): boolean;
   [Symbol.iterator](): Iterator<string>;
 }
 
-const NOBODY: Members = new Set<string>();
-
 /** The keys of a map as Members, without copying them. */
 function keysOf(m: ReadonlyMap<string, unknown>): Members {
   return { has: (id) => m.has(id), [Symbol.iterator]: () => m.keys() };
+}
+
+type SignedAd = Advertisement & { signature: Uint8Array };
+type UnmaskMessage = Extract<RoundMessage, { type: 'unmask' }>;
+
+/** Everything the round knows; the handlers read and write it. */
+interface RoundState {
+  readonly o: SecureRoundOptions;
+  readonly t: number;
+  readonly quorum: number;
+  readonly settings: Uint8Array;
+  readonly cohort: ReadonlySet<string>;
+  readonly ref: { sessionId: string; round: number };
+  /** Devices that left, disconnected or were dropped for bad keys. */
+  readonly gone: Set<string>;
+  readonly misbehaved: Set<string>;
+  readonly advertised: Map<string, SignedAd>;
+  readonly usedKeys: Set<string>;
+  readonly reveals: Map<string, Uint8Array>;
+  keyList?: Uint8Array;
+  seed?: Uint8Array;
+  graph: Map<string, string[]>;
+  /** Share bundles by dealer. */
+  readonly bundles: Map<string, { to: string; ciphertext: Uint8Array }[]>;
+  /** Complaints by complainer: the dealers whose bundle to it was junk. */
+  readonly complaints: Map<string, ReadonlySet<string>>;
+  readonly maskedSum: Uint32Array;
+  readonly survivors: Set<string>;
+  lists?: { survivors: string[]; dropped: string[] };
+  readonly confirmations: Map<string, Uint8Array>;
+  readonly revealed: Map<string, UnmaskMessage>;
+}
+
+/** What closing a stage yields: the messages opening the next one, an abort, or the end (sum in). */
+type Closing = { next: [string, ServerWireMessage][] } | { abort: string } | { done: Extract<RoundOutcome, { status: 'completed' }>['sum']; contributors: string[]; misbehaved: string[] };
+
+/** One stage of the round. */
+interface StageHandler {
+  /** Devices whose answers close the stage before its deadline. */
+  expected(s: RoundState): Members;
+  answered(s: RoundState): Members;
+  /** Check one device's message and record it; throws a ProtocolError to refuse it. */
+  accept(s: RoundState, deviceId: string, message: RoundMessage): void;
+  close(s: RoundState): Closing;
 }
 
 function b64(sodium: Sodium, bytes: Uint8Array): string {
   return sodium.to_base64(bytes, sodium.base64_variants.URLSAFE_NO_PADDING);
 }
 
+function identityKey(sodium: Sodium, deviceId: string): Uint8Array {
+  return sodium.from_base64(deviceId, sodium.base64_variants.URLSAFE_NO_PADDING);
+}
+
+/** Send `message` to each of `to` still present. */
+function toEach(s: RoundState, to: Iterable<string>, message: ServerWireMessage): [string, ServerWireMessage][] {
+  const out: [string, ServerWireMessage][] = [];
+  for (const d of to) if (!s.gone.has(d)) out.push([d, message]);
+  return out;
+}
+
+/** The graph over `n` listed devices as the round's config describes it. */
+function graphParams(config: RoundConfig, n: number): GraphParams {
+  return config.graph.kind === 'complete' ? { kind: 'complete', n } : { kind: 'sparse', n, degree: config.graph.degree };
+}
+
+/** Expel a member whose keys cannot be used: it takes no further part, and the refusal tells it why. */
+function expel(s: RoundState, deviceId: string, why: string): never {
+  s.gone.add(deviceId);
+  s.misbehaved.add(deviceId);
+  throw new ProtocolError('key.invalid', `${why}: this device is dropped from the round`);
+}
+
+/** A random probe scalar for x25519KeyProblem (any valid private key will do; fixed per process). */
+let probe: Uint8Array | undefined;
+
+const advertiseStage: StageHandler = {
+  expected: (s) => s.cohort,
+  answered: (s) => keysOf(s.advertised),
+  accept(s, deviceId, m) {
+    if (m.type !== 'advertise') return;
+    const { sodium, binding } = s.o;
+    const ad: SignedAd = { deviceId, encKey: m.encKey, maskKey: m.maskKey, seedCommitment: m.seedCommitment, graphCommitment: m.graphCommitment, signature: m.signature };
+    if (!verify(sodium, identityKey(sodium, deviceId), advertisementPayload(binding, s.settings, ad), m.signature)) throw new ProtocolError('auth.bad_signature', 'the advertisement signature does not verify for this device, session, model and settings');
+    probe ??= sodium.crypto_box_keypair().privateKey;
+    for (const [name, key] of [['encryption key', ad.encKey], ['mask key', ad.maskKey]] as const) {
+      const problem = x25519KeyProblem(sodium, key, probe);
+      if (problem) expel(s, deviceId, `the ${name} is ${problem}`);
+    }
+    const enc = b64(sodium, ad.encKey);
+    const mask = b64(sodium, ad.maskKey);
+    if (enc === mask) expel(s, deviceId, 'the two advertised keys are the same');
+    if (s.usedKeys.has(enc) || s.usedKeys.has(mask)) expel(s, deviceId, 'an advertised key is already used by another member');
+    s.usedKeys.add(enc).add(mask);
+    s.advertised.set(deviceId, ad);
+  },
+  close(s) {
+    const n = s.advertised.size;
+    if (n < s.quorum) return { abort: `${n} devices advertised keys, fewer than the consistency quorum ${s.quorum}` };
+    // The devices run the same check and would abort: end the round here, with the reason.
+    const params = graphParams(s.o.config, n);
+    try {
+      checkThreshold({ ...params, threshold: s.t, corruptDevices: corruptHolders(params, s.o.config.corruptFraction, s.cohort.size) });
+    } catch (err) {
+      if (isSecAggError(err)) return { abort: `with ${n} devices listed: ${err.message}` };
+      throw err;
+    }
+    const list = [...s.advertised.values()];
+    s.keyList = keyListDigest(s.o.sodium, s.o.binding, list);
+    const sodium = s.o.sodium;
+    const devices = list.map((a) => ({ deviceId: a.deviceId, encKey: b64(sodium, a.encKey), maskKey: b64(sodium, a.maskKey), seedCommitment: b64(sodium, a.seedCommitment), graphCommitment: b64(sodium, a.graphCommitment), signature: b64(sodium, a.signature) }));
+    return { next: toEach(s, s.advertised.keys(), { type: 'keys', ...s.ref, devices }) };
+  },
+};
+
+const revealStage: StageHandler = {
+  expected: (s) => keysOf(s.advertised),
+  answered: (s) => keysOf(s.reveals),
+  accept(s, deviceId, m) {
+    if (m.type !== 'reveal') return;
+    const { sodium } = s.o;
+    if (!sodium.memcmp(graphCommitment(sodium, m.secret), s.advertised.get(deviceId)!.graphCommitment)) throw new ProtocolError('reveal.mismatch', 'this graph randomness does not open the commitment this device advertised');
+    s.reveals.set(deviceId, m.secret);
+  },
+  close(s) {
+    // A sparse graph needs every listed device's reveal: the server must not choose the graph by leaving some out
+    // (transcript.ts). The complete graph does not depend on the seed: whoever did not reveal has dropped.
+    const silent = [...s.advertised.keys()].filter((d) => !s.reveals.has(d));
+    if (silent.length > 0 && s.o.config.graph.kind === 'sparse') {
+      for (const d of silent) s.misbehaved.add(d);
+      return { abort: `${silent.length} of the ${s.advertised.size} listed devices did not reveal their graph randomness; the graph cannot be drawn without them` };
+    }
+    const { sodium, binding, config } = s.o;
+    if (s.reveals.size < s.quorum) return { abort: `${s.reveals.size} devices revealed their graph randomness, fewer than the consistency quorum ${s.quorum}` };
+    const reveals = [...s.reveals].map(([deviceId, secret]) => ({ deviceId, secret }));
+    s.seed = graphSeed(sodium, binding, reveals);
+    const ids = [...s.advertised.keys()].sort();
+    s.graph = config.graph.kind === 'complete' ? buildGraph(sodium, { devices: ids, kind: 'complete' }) : buildGraph(sodium, { devices: ids, kind: 'sparse', degree: config.graph.degree, seed: s.seed });
+    const message: ServerWireMessage = { type: 'seed', ...s.ref, reveals: reveals.map((r) => ({ deviceId: r.deviceId, secret: b64(sodium, r.secret) })) };
+    return { next: toEach(s, s.reveals.keys(), message) };
+  },
+};
+
+const sharesStage: StageHandler = {
+  expected: (s) => keysOf(s.reveals),
+  answered: (s) => keysOf(s.bundles),
+  accept(s, deviceId, m) {
+    if (m.type !== 'shares') return;
+    const neighbours = new Set(s.graph.get(deviceId) ?? []);
+    const to = m.shares.map((x) => x.to);
+    if (to.length !== neighbours.size || new Set(to).size !== to.length || to.some((x) => !neighbours.has(x))) {
+      throw new ProtocolError('share.not_neighbour', `expected exactly one share bundle for each of the ${neighbours.size} neighbours`);
+    }
+    s.bundles.set(deviceId, m.shares);
+  },
+  close(s) {
+    if (s.bundles.size < s.quorum) return { abort: `${s.bundles.size} devices dealt shares, fewer than the consistency quorum ${s.quorum}` };
+    const sodium = s.o.sodium;
+    const inbox = new Map<string, { from: string; ciphertext: string }[]>();
+    for (const [from, list] of s.bundles) {
+      for (const b of list) {
+        const box = inbox.get(b.to) ?? [];
+        box.push({ from, ciphertext: b64(sodium, b.ciphertext) });
+        inbox.set(b.to, box);
+      }
+    }
+    return { next: [...s.bundles.keys()].filter((u) => !s.gone.has(u)).map((u) => [u, { type: 'deliver', ...s.ref, shares: inbox.get(u) ?? [] }]) };
+  },
+};
+
+const checkStage: StageHandler = {
+  expected: (s) => keysOf(s.bundles),
+  answered: (s) => keysOf(s.complaints),
+  accept(s, deviceId, m) {
+    if (m.type !== 'check') return;
+    const neighbours = new Set(s.graph.get(deviceId) ?? []);
+    const named = new Set(m.complaints);
+    if (named.size !== m.complaints.length) throw new ProtocolError('message.invalid', 'a dealer is named twice');
+    for (const d of named) if (!neighbours.has(d) || !s.bundles.has(d)) throw new ProtocolError('message.invalid', 'a complaint names a device that dealt this device no shares');
+    s.complaints.set(deviceId, named);
+  },
+  close(s) {
+    if (s.complaints.size < s.quorum) return { abort: `${s.complaints.size} devices checked their shares, fewer than the consistency quorum ${s.quorum}` };
+    // Each device learns which neighbours complained about its bundle: neither side of such a pair masks with the other.
+    const unpaired = new Map<string, string[]>();
+    for (const [complainer, dealers] of s.complaints) for (const d of dealers) unpaired.set(d, [...(unpaired.get(d) ?? []), complainer]);
+    return { next: [...s.complaints.keys()].filter((u) => !s.gone.has(u)).map((u) => [u, { type: 'masking', ...s.ref, unpaired: (unpaired.get(u) ?? []).sort() }]) };
+  },
+};
+
+const maskedStage: StageHandler = {
+  expected: (s) => keysOf(s.complaints),
+  answered: (s) => s.survivors,
+  accept(s, _deviceId, m) {
+    if (m.type !== 'masked') return;
+    if (m.vector.length !== s.o.config.vectorLength) throw new ProtocolError('vector.bad_length', `masked vector has ${m.vector.length} words, the round expects ${s.o.config.vectorLength}`);
+    const v = m.vector;
+    const sum = s.maskedSum;
+    for (let n = 0; n < v.length; n++) sum[n] = (sum[n]! + v[n]!) >>> 0;
+    s.survivors.add(_deviceId);
+  },
+  close(s) {
+    if (s.survivors.size < s.quorum) return { abort: `${s.survivors.size} devices sent masked inputs, fewer than the consistency quorum ${s.quorum}` };
+    const survivors = [...s.survivors].sort();
+    const dropped = [...s.bundles.keys()].filter((u) => !s.survivors.has(u)).sort();
+    s.lists = { survivors, dropped };
+    return { next: toEach(s, survivors, { type: 'survivors', ...s.ref, survivors, dropped }) };
+  },
+};
+
+const confirmStage: StageHandler = {
+  expected: (s) => s.survivors,
+  answered: (s) => keysOf(s.confirmations),
+  accept(s, deviceId, m) {
+    if (m.type !== 'confirm') return;
+    const { sodium, binding } = s.o;
+    const payload = confirmationPayload(binding, { settings: s.settings, keyList: s.keyList!, seed: s.seed!, ...s.lists! });
+    if (!verify(sodium, identityKey(sodium, deviceId), payload, m.signature)) throw new ProtocolError('auth.bad_signature', 'the confirmation does not verify over this round\'s settings, keys, graph and lists');
+    s.confirmations.set(deviceId, m.signature);
+  },
+  close(s) {
+    if (s.confirmations.size < s.quorum) return { abort: `${s.confirmations.size} survivors confirmed the lists, fewer than the consistency quorum ${s.quorum}` };
+    const sodium = s.o.sodium;
+    const confirmations = [...s.confirmations].map(([deviceId, signature]) => ({ deviceId, signature: b64(sodium, signature) }));
+    return { next: toEach(s, s.confirmations.keys(), { type: 'unmask-request', ...s.ref, ...s.lists!, confirmations }) };
+  },
+};
+
+const unmaskStage: StageHandler = {
+  expected: (s) => keysOf(s.confirmations),
+  answered: (s) => keysOf(s.revealed),
+  accept(s, deviceId, m) {
+    if (m.type !== 'unmask') return;
+    const survivors = new Set(s.lists!.survivors);
+    const dropped = new Set(s.lists!.dropped);
+    const mine = new Set([deviceId, ...(s.graph.get(deviceId) ?? [])]); // a device holds shares of itself and its neighbours only
+    const owners = new Set<string>();
+    const checkOwner = (of: string, listed: Set<string>, what: string) => {
+      if (!listed.has(of)) throw new ProtocolError('message.invalid', `a ${what} share for a device that is not ${what === 'self-seed' ? 'a survivor' : 'dropped'}`);
+      if (!mine.has(of)) throw new ProtocolError('message.invalid', `a ${what} share for a device whose shares this device does not hold`);
+      if (owners.has(of)) throw new ProtocolError('message.invalid', 'two shares for one device');
+      owners.add(of);
+    };
+    for (const x of m.selfSeedShares) checkOwner(x.of, survivors, 'self-seed');
+    for (const x of m.maskKeyShares) checkOwner(x.of, dropped, 'mask-key');
+    s.revealed.set(deviceId, m);
+  },
+  close(s) {
+    const { sodium, binding, config } = s.o;
+    const selfSeedShares = new Map<string, ReceivedShare[]>();
+    const maskKeyShares = new Map<string, ReceivedShare[]>();
+    const add = (into: typeof selfSeedShares, holder: string, x: { of: string; share: Uint8Array; other: Uint8Array; signature: Uint8Array }) => {
+      const list = into.get(x.of) ?? [];
+      list.push({ holder, share: x.share, other: x.other, signature: x.signature });
+      into.set(x.of, list);
+    };
+    for (const [holder, r] of s.revealed) {
+      for (const x of r.selfSeedShares) add(selfSeedShares, holder, x);
+      for (const x of r.maskKeyShares) add(maskKeyShares, holder, x);
+    }
+    // u masked with v iff v dealt (so u was delivered its bundle), and neither complained about the other's bundle.
+    const complained = (by: string, about: string) => s.complaints.get(by)?.has(about) ?? false;
+    const paired = (u: string, v: string) => s.bundles.has(v) && !complained(u, v) && !complained(v, u);
+    try {
+      const { sum, forgers } = unmaskSum({ sodium, binding, threshold: s.t, advertised: s.advertised, graph: s.graph, paired, survivors: s.lists!.survivors, dropped: s.lists!.dropped, maskedSum: s.maskedSum, selfSeedShares, maskKeyShares, ...(s.o.applyMasks && { applyMasks: s.o.applyMasks }) });
+      for (const f of forgers) s.misbehaved.add(f);
+      if (config.vectorLength !== sum.length) throw new Error('unreachable: the sum has the round\'s length');
+      return { done: sum, contributors: s.lists!.survivors, misbehaved: [...s.misbehaved] };
+    } catch (err) {
+      if (isSecAggError(err)) return { abort: `unmasking failed: ${err.message}` };
+      throw err;
+    }
+  },
+};
+
+/** One handler per stage, keyed by the stage table's names. */
+const HANDLERS: Record<SecureStage, StageHandler> = {
+  advertise: advertiseStage,
+  reveal: revealStage,
+  shares: sharesStage,
+  check: checkStage,
+  masked: maskedStage,
+  confirm: confirmStage,
+  unmask: unmaskStage,
+};
+
 /** Create a round; call start() to invite the cohort. */
 export function createSecureRound(o: SecureRoundOptions): SecureRound {
   const { sodium, binding, config } = o;
-  const t = config.threshold;
-  let stage: SecureStage = 'advertise';
+  const sortedCohort = [...o.cohort].sort();
+  const purpose = o.purpose ?? 'training';
+  const invitation = { shard: o.shard, modelVersion: o.modelVersion, purpose, config, cohort: sortedCohort };
+  const s: RoundState = {
+    o,
+    t: config.threshold,
+    quorum: consistencyQuorum(sortedCohort.length, config.corruptFraction),
+    settings: settingsDigest(sodium, binding, invitation),
+    cohort: new Set(sortedCohort),
+    ref: { sessionId: binding.sessionId, round: binding.round },
+    gone: new Set(),
+    misbehaved: new Set(),
+    advertised: new Map(),
+    usedKeys: new Set(),
+    reveals: new Map(),
+    graph: new Map(),
+    bundles: new Map(),
+    complaints: new Map(),
+    maskedSum: new Uint32Array(config.vectorLength),
+    survivors: new Set(),
+    confirmations: new Map(),
+    revealed: new Map(),
+  };
+  let stage: SecureStage | 'done' = STAGE_ORDER[0]!;
   let outcome: RoundOutcome | undefined;
   let announced = false;
   let bytesIn = 0;
   let bytesOut = 0;
-  const cohort = new Set(o.cohort);
-  const gone = new Set<string>();
-  const advertised = new Map<string, Advertisement & { signature: Uint8Array }>();
-  let graph = new Map<string, string[]>();
-  const bundles = new Map<string, { to: string; ciphertext: Uint8Array }[]>(); // by sender
-  const maskedSum = new Uint32Array(config.vectorLength);
-  const survivors = new Set<string>();
-  let lists: { survivors: string[]; dropped: string[] } | undefined;
-  const confirmations = new Map<string, Uint8Array>();
-  const usedKeys = new Set<string>(); // every advertised public key (base64), so a copied key is refused in O(1)
-  const sortedCohort = [...cohort].sort();
-  const revealed = new Map<string, { selfSeedShares: { of: string; share: Uint8Array }[]; maskKeyShares: { of: string; share: Uint8Array }[] }>();
 
   const sizes = new WeakMap<ServerWireMessage, number>(); // one broadcast message is measured once, not per recipient
   const send = (to: string, message: ServerWireMessage): Outgoing => {
@@ -117,225 +424,52 @@ export function createSecureRound(o: SecureRoundOptions): SecureRound {
     bytesOut += size; // approximate: byte fields are counted as their base64 text
     return { to, message };
   };
-  const ref = { sessionId: binding.sessionId, round: binding.round };
-  // Live views, never copies: these are consulted for every message, and copying them made a round O(n³).
-  const expected = (): Members => {
-    switch (stage) {
-      case 'advertise':
-        return cohort;
-      case 'shares':
-        return keysOf(advertised);
-      case 'masked':
-        return keysOf(bundles);
-      case 'confirm':
-        return survivors;
-      case 'unmask':
-        return keysOf(confirmations);
-      default:
-        return NOBODY;
-    }
-  };
-  const answered = (): Members => {
-    switch (stage) {
-      case 'advertise':
-        return keysOf(advertised);
-      case 'shares':
-        return keysOf(bundles);
-      case 'masked':
-        return survivors;
-      case 'confirm':
-        return keysOf(confirmations);
-      case 'unmask':
-        return keysOf(revealed);
-      default:
-        return NOBODY;
-    }
-  };
 
   const abort = (reason: string): Outgoing[] => {
-    const notify = [...cohort].filter((d) => !gone.has(d));
     stage = 'done';
-    outcome = { status: 'aborted', reason, bytesIn, bytesOut };
-    const message: ServerWireMessage = { type: 'result', ...ref, status: 'aborted', reason };
-    return notify.map((d) => send(d, message));
+    // Devices that sent a masked input used up this model: the coordinator must not invite them to it again.
+    outcome = { status: 'aborted', reason, misbehaved: [...s.misbehaved], maskedUploads: [...s.survivors], bytesIn, bytesOut };
+    const message: ServerWireMessage = { type: 'result', ...s.ref, status: 'aborted', reason };
+    return sortedCohort.filter((d) => !s.gone.has(d)).map((d) => send(d, message));
   };
 
   /** Close the current stage with the devices that answered. */
   const advance = (): Outgoing[] => {
-    switch (stage) {
-      case 'advertise': {
-        const who = [...advertised.keys()];
-        if (who.length < t) return abort(`${who.length} devices advertised keys, fewer than the threshold ${t}`);
-        const list = [...advertised.values()];
-        const ids = [...advertised.keys()].sort();
-        // The devices run the same check and would abort: end the round here, with the reason.
-        try {
-          checkThreshold(config.graph.kind === 'complete' ? { kind: 'complete', n: ids.length, threshold: t } : { kind: 'sparse', n: ids.length, degree: config.graph.degree, threshold: t });
-        } catch (err) {
-          if (isSecAggError(err)) return abort(`with ${ids.length} devices left: ${err.message}`);
-          throw err;
-        }
-        const seed = graphSeed(sodium, binding, list);
-        graph = config.graph.kind === 'complete' ? buildGraph(sodium, { devices: ids, kind: 'complete' }) : buildGraph(sodium, { devices: ids, kind: 'sparse', degree: config.graph.degree, seed });
-        stage = 'shares';
-        const devices = list.map((a) => ({ deviceId: a.deviceId, encKey: b64(sodium, a.encKey), maskKey: b64(sodium, a.maskKey), seedCommitment: b64(sodium, a.seedCommitment), signature: b64(sodium, a.signature) }));
-        const message: ServerWireMessage = { type: 'keys', ...ref, devices };
-        return ids.filter((d) => !gone.has(d)).map((d) => send(d, message));
-      }
-      case 'shares': {
-        if (bundles.size < t) return abort(`${bundles.size} devices sent shares, fewer than the threshold ${t}`);
-        stage = 'masked';
-        const out: Outgoing[] = [];
-        const inbox = new Map<string, { from: string; ciphertext: string }[]>();
-        for (const [from, list] of bundles) {
-          for (const b of list) {
-            const box = inbox.get(b.to) ?? [];
-            box.push({ from, ciphertext: b64(sodium, b.ciphertext) });
-            inbox.set(b.to, box);
-          }
-        }
-        for (const u of bundles.keys()) {
-          if (gone.has(u)) continue;
-          out.push(send(u, { type: 'deliver', ...ref, shares: inbox.get(u) ?? [] }));
-        }
-        return out;
-      }
-      case 'masked': {
-        if (survivors.size < t) return abort(`${survivors.size} devices sent masked inputs, fewer than the threshold ${t}`);
-        const s = [...survivors].sort();
-        const d = [...bundles.keys()].filter((u) => !survivors.has(u)).sort();
-        lists = { survivors: s, dropped: d };
-        stage = 'confirm';
-        const message: ServerWireMessage = { type: 'survivors', ...ref, survivors: s, dropped: d };
-        return s.filter((u) => !gone.has(u)).map((u) => send(u, message));
-      }
-      case 'confirm': {
-        if (confirmations.size < t) return abort(`${confirmations.size} survivors confirmed the lists, fewer than the threshold ${t}`);
-        stage = 'unmask';
-        const list = [...confirmations.entries()].map(([deviceId, signature]) => ({ deviceId, signature: b64(sodium, signature) }));
-        const message: ServerWireMessage = { type: 'unmask-request', ...ref, ...lists!, confirmations: list };
-        return [...confirmations.keys()].filter((u) => !gone.has(u)).map((u) => send(u, message));
-      }
-      case 'unmask': {
-        const selfSeedShares = new Map<string, Uint8Array[]>();
-        const maskKeyShares = new Map<string, Uint8Array[]>();
-        const add = (m: Map<string, Uint8Array[]>, of: string, share: Uint8Array) => {
-          const list = m.get(of);
-          if (list) list.push(share);
-          else m.set(of, [share]);
-        };
-        for (const r of revealed.values()) {
-          for (const s of r.selfSeedShares) add(selfSeedShares, s.of, s.share);
-          for (const s of r.maskKeyShares) add(maskKeyShares, s.of, s.share);
-        }
-        let sum: Uint32Array;
-        try {
-          sum = unmaskSum({ sodium, threshold: t, advertised, graph, survivors: lists!.survivors, dropped: lists!.dropped, maskedSum, selfSeedShares, maskKeyShares, ...(o.applyMasks && { applyMasks: o.applyMasks }) });
-        } catch (err) {
-          if (isSecAggError(err)) return abort(`unmasking failed: ${err.message}`);
-          throw err;
-        }
-        stage = 'done';
-        outcome = { status: 'completed', sum, contributors: lists!.survivors, bytesIn, bytesOut };
-        // Nobody is told yet: the coordinator announces the result once the new model version is durable.
-        return [];
-      }
-      default:
-        return [];
+    if (stage === 'done') return [];
+    const closing = HANDLERS[stage].close(s);
+    if ('abort' in closing) return abort(closing.abort);
+    if ('done' in closing) {
+      stage = 'done';
+      outcome = { status: 'completed', sum: closing.done, contributors: closing.contributors, misbehaved: closing.misbehaved, bytesIn, bytesOut };
+      return []; // nobody is told yet: the coordinator announces the result once the new model version is durable
     }
+    stage = STAGE_ORDER[STAGE_ORDER.indexOf(stage) + 1]!;
+    return closing.next.map(([to, message]) => send(to, message));
   };
 
   const maybeAdvance = (): Outgoing[] => {
-    const done = answered();
-    for (const d of expected()) if (!gone.has(d) && !done.has(d)) return [];
+    if (stage === 'done') return [];
+    const h = HANDLERS[stage];
+    const done = h.answered(s);
+    for (const d of h.expected(s)) if (!s.gone.has(d) && !done.has(d)) return [];
     return advance();
   };
 
-  const check = (deviceId: string, message: RoundMessage): void => {
-    if (!cohort.has(deviceId)) throw new ProtocolError('round.not_member', 'this device is not in the round\'s cohort');
-    if (message.type === 'masked') {
-      if (message.header.sessionId !== binding.sessionId || message.header.round !== binding.round) throw new ProtocolError('round.unknown', `no open round ${message.header.round} in session ${message.header.sessionId}`);
-    } else if (message.sessionId !== binding.sessionId || message.round !== binding.round) {
-      throw new ProtocolError('round.unknown', `no open round ${message.round} in session ${message.sessionId}`);
-    }
+  const check = (deviceId: string, message: RoundMessage): SecureStage | undefined => {
+    if (!s.cohort.has(deviceId)) throw new ProtocolError('round.not_member', 'this device is not in the round\'s cohort');
+    const ref = message.type === 'masked' ? message.header : message;
+    if (ref.sessionId !== binding.sessionId || ref.round !== binding.round) throw new ProtocolError('round.unknown', `no open round ${ref.round} in session ${ref.sessionId}`);
     if (stage === 'done') throw new ProtocolError('stage.late', 'the round has ended');
-    const target = STAGE_OF[message.type];
-    if (target === undefined) return;
-    const at = ORDER.indexOf(stage);
-    const want = ORDER.indexOf(target);
-    if (want < at) throw new ProtocolError(answered().has(deviceId) || wasAnswered(deviceId, target) ? 'stage.duplicate' : 'stage.late', `'${message.type}' belongs to stage ${target}, which has closed (now ${stage})`);
+    const target = stageOfDeviceMessage(message.type);
+    if (target === undefined) return undefined; // leave
+    const at = STAGE_ORDER.indexOf(stage);
+    const want = STAGE_ORDER.indexOf(target);
+    if (want < at) throw new ProtocolError(HANDLERS[target].answered(s).has(deviceId) ? 'stage.duplicate' : 'stage.late', `'${message.type}' belongs to stage ${target}, which has closed (now ${stage})`);
     if (want > at) throw new ProtocolError('stage.out_of_order', `'${message.type}' belongs to stage ${target}; the round is in stage ${stage}`);
-    if (!expected().has(deviceId) || gone.has(deviceId)) throw new ProtocolError('round.not_member', `this device did not complete the earlier stages, so it has no part in stage ${stage}`);
-    if (answered().has(deviceId)) throw new ProtocolError('stage.duplicate', `this device already sent its '${message.type}'`);
-  };
-  const wasAnswered = (deviceId: string, s: SecureStage): boolean =>
-    (s === 'advertise' && advertised.has(deviceId)) || (s === 'shares' && bundles.has(deviceId)) || (s === 'masked' && survivors.has(deviceId)) || (s === 'confirm' && confirmations.has(deviceId));
-
-  const accept = (deviceId: string, message: RoundMessage): void => {
-    switch (message.type) {
-      case 'advertise': {
-        const ad = { deviceId, encKey: message.encKey, maskKey: message.maskKey, seedCommitment: message.seedCommitment, signature: message.signature };
-        const id = sodium.from_base64(deviceId, sodium.base64_variants.URLSAFE_NO_PADDING);
-        if (!verify(sodium, id, advertisementPayload(binding, ad), message.signature)) throw new ProtocolError('auth.bad_signature', 'the advertisement signature does not verify for this device, session and model');
-        const enc = b64(sodium, ad.encKey);
-        const mask = b64(sodium, ad.maskKey);
-        if (usedKeys.has(enc) || usedKeys.has(mask)) throw new ProtocolError('message.invalid', 'a key of this advertisement is already used by another device');
-        if (enc === mask) throw new ProtocolError('message.invalid', 'the two advertised keys must differ');
-        usedKeys.add(enc).add(mask);
-        advertised.set(deviceId, ad);
-        return;
-      }
-      case 'shares': {
-        const neighbours = graph.get(deviceId) ?? [];
-        const to = message.shares.map((s) => s.to);
-        const expectedTo = new Set(neighbours);
-        if (to.length !== expectedTo.size || new Set(to).size !== to.length || to.some((x) => !expectedTo.has(x))) {
-          throw new ProtocolError('share.not_neighbour', `expected exactly one share bundle for each of the ${expectedTo.size} neighbours`);
-        }
-        bundles.set(deviceId, message.shares);
-        return;
-      }
-      case 'masked': {
-        if (message.vector.length !== config.vectorLength) throw new ProtocolError('vector.bad_length', `masked vector has ${message.vector.length} words, the round expects ${config.vectorLength}`);
-        const v = message.vector;
-        for (let n = 0; n < v.length; n++) maskedSum[n] = (maskedSum[n]! + v[n]!) >>> 0;
-        survivors.add(deviceId);
-        return;
-      }
-      case 'confirm': {
-        const id = sodium.from_base64(deviceId, sodium.base64_variants.URLSAFE_NO_PADDING);
-        if (!verify(sodium, id, confirmationPayload(binding, lists!.survivors, lists!.dropped), message.signature)) throw new ProtocolError('auth.bad_signature', 'the confirmation does not verify over this round\'s lists');
-        confirmations.set(deviceId, message.signature);
-        return;
-      }
-      case 'unmask': {
-        const surv = new Set(lists!.survivors);
-        const drop = new Set(lists!.dropped);
-        const owners = new Set<string>();
-        for (const s of message.selfSeedShares) {
-          if (!surv.has(s.of)) throw new ProtocolError('message.invalid', `a self-seed share for ${s.of}, which is not a survivor`);
-          if (owners.has(s.of)) throw new ProtocolError('message.invalid', `two shares for ${s.of}`);
-          owners.add(s.of);
-        }
-        for (const s of message.maskKeyShares) {
-          if (!drop.has(s.of)) throw new ProtocolError('message.invalid', `a mask-key share for ${s.of}, which did not drop`);
-          if (owners.has(s.of)) throw new ProtocolError('message.invalid', `two shares for ${s.of}`);
-          owners.add(s.of);
-        }
-        for (const s of [...message.selfSeedShares, ...message.maskKeyShares]) {
-          try {
-            decodeShare(s.share, 32);
-          } catch (err) {
-            throw new ProtocolError('share.bad_length', `share for ${s.of}: ${(err as Error).message}`);
-          }
-        }
-        revealed.set(deviceId, { selfSeedShares: message.selfSeedShares, maskKeyShares: message.maskKeyShares });
-        return;
-      }
-      case 'leave':
-        gone.add(deviceId);
-        return;
-    }
+    const h = HANDLERS[stage];
+    if (!h.expected(s).has(deviceId) || s.gone.has(deviceId)) throw new ProtocolError('round.not_member', `this device did not complete the earlier stages, so it has no part in stage ${stage}`);
+    if (h.answered(s).has(deviceId)) throw new ProtocolError('stage.duplicate', `this device already sent its '${message.type}'`);
+    return target;
   };
 
   return {
@@ -346,21 +480,31 @@ export function createSecureRound(o: SecureRoundOptions): SecureRound {
       return outcome;
     },
     start() {
-      const message: ServerWireMessage = { type: 'invite', ...ref, shard: o.shard, modelVersion: o.modelVersion, modelHash: b64(sodium, binding.modelHash), config, cohort: sortedCohort };
-      return [...cohort].map((d) => send(d, message));
+      const message: ServerWireMessage = { type: 'invite', ...s.ref, ...invitation, modelHash: b64(sodium, binding.modelHash) };
+      return sortedCohort.map((d) => send(d, message));
     },
     receive(deviceId, message, bytes) {
-      check(deviceId, message);
-      accept(deviceId, message);
+      const target = check(deviceId, message);
       bytesIn += bytes;
+      if (target === undefined) {
+        s.gone.add(deviceId); // leave
+      } else {
+        try {
+          HANDLERS[target].accept(s, deviceId, message);
+        } catch (err) {
+          // An expelled member is gone: the stage may now be complete for everyone else.
+          if (err instanceof ProtocolError && s.gone.has(deviceId)) throw new MemberDropped(err.message, maybeAdvance());
+          throw err;
+        }
+      }
       return maybeAdvance();
     },
     expire() {
-      return stage === 'done' ? [] : advance();
+      return advance();
     },
     drop(deviceId) {
-      if (!cohort.has(deviceId) || stage === 'done') return [];
-      gone.add(deviceId);
+      if (!s.cohort.has(deviceId) || stage === 'done') return [];
+      s.gone.add(deviceId);
       return maybeAdvance();
     },
     abort(reason) {
@@ -369,8 +513,8 @@ export function createSecureRound(o: SecureRoundOptions): SecureRound {
     announce(result) {
       if (outcome?.status !== 'completed' || announced) throw new Error('announce() is for a completed round, once');
       announced = true;
-      const message: ServerWireMessage = result.status === 'completed' ? { type: 'result', ...ref, status: 'completed', modelVersion: result.modelVersion } : { type: 'result', ...ref, status: 'aborted', reason: result.reason };
-      return [...cohort].filter((d) => !gone.has(d)).map((d) => send(d, message));
+      const message: ServerWireMessage = result.status === 'completed' ? { type: 'result', ...s.ref, status: 'completed', modelVersion: result.modelVersion } : { type: 'result', ...s.ref, status: 'aborted', reason: result.reason };
+      return sortedCohort.filter((d) => !s.gone.has(d)).map((d) => send(d, message));
     },
   };
 }

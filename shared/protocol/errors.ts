@@ -17,6 +17,8 @@ export const REFUSALS = {
   'round.not_member': { ws: 1008, http: 403, text: 'the device is not in this round\'s cohort' },
   'round.aborted': { ws: 1000, http: 409, text: 'the round was aborted' },
   'round.too_few_devices': { ws: 1000, http: 409, text: 'fewer devices than the threshold remain' },
+  'key.invalid': { ws: 1008, http: 400, text: 'an advertised key is not canonical, of small order, or reused: the device is dropped from the round' },
+  'reveal.mismatch': { ws: 1008, http: 400, text: 'the revealed graph randomness does not open the device\'s commitment' },
   'share.bad_length': { ws: 1007, http: 400, text: 'a share or ciphertext has the wrong length' },
   'share.not_neighbour': { ws: 1008, http: 400, text: 'a share is addressed to a device that is not a neighbour' },
   'vector.bad_length': { ws: 1007, http: 400, text: 'the masked vector has the wrong length' },

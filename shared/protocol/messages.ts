@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { bytesBetween, bytesOfLength } from './encoding';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 /** Largest cohort a round may have (bounds every list in a message). */
 export const MAX_COHORT = 10_000;
 /** Shards are numbered 0..MAX_SHARD_INDEX (models/served-file.ts bundles at most 256). */
@@ -25,6 +25,12 @@ const shareCiphertext = bytesBetween(1, MAX_SHARE_CIPHERTEXT_BYTES);
 const deviceList = z.array(deviceIdSchema).max(MAX_COHORT);
 
 const roundRef = { sessionId: sessionIdSchema, round: roundSchema };
+/** A share revealed in stage unmask: the share, the digest of the other share of its bundle, and the dealer's signature over both. */
+const revealedShare = z.strictObject({ of: deviceIdSchema, share: shareCiphertext, other: key32, signature });
+
+/** What a round's sum is for. */
+export const purposeSchema = z.enum(['training', 'evaluation']);
+export type RoundPurpose = z.infer<typeof purposeSchema>;
 
 /** Secure-aggregation settings of a round, announced in the invitation and bound into signatures via the session. */
 export const roundConfigSchema = z.strictObject({
@@ -36,6 +42,8 @@ export const roundConfigSchema = z.strictObject({
   vectorLength: z.number().int().min(1).max(50_000_000),
   clipNorm: z.number().positive().finite(),
   scale: z.number().int().min(1).max(2 ** 31 - 1),
+  /** γ: the fraction of the cohort the threshold and the consistency quorum assume a lying server controls. */
+  corruptFraction: z.number().min(0).max(0.5),
   localEpochs: z.number().int().min(1).max(100),
   localLearningRate: z.number().positive().finite(),
   /** Distributed DP: per-device integer noise standard deviation in the fixed-point domain (0 = none). */
@@ -54,18 +62,25 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('auth'), v: z.literal(PROTOCOL_VERSION), deviceId: deviceIdSchema, register: z.boolean(), signature }),
   /** What the device's owner allows; the server samples only devices that allow training. */
   z.strictObject({ type: z.literal('consent'), training: z.boolean() }),
-  /** Stage 0: two X25519 public keys and a commitment to the self-mask seed, signed with the identity key. */
-  z.strictObject({ type: z.literal('advertise'), ...roundRef, encKey: key32, maskKey: key32, seedCommitment: key32, signature }),
-  /** Stage 1: one sealed share bundle per neighbour. */
+  /**
+   * Stage advertise: two X25519 public keys, a commitment to the self-mask seed and one to the device's graph
+   * randomness, signed with the identity key over the session, the model and the round's settings.
+   */
+  z.strictObject({ type: z.literal('advertise'), ...roundRef, encKey: key32, maskKey: key32, seedCommitment: key32, graphCommitment: key32, signature }),
+  /** Stage reveal: the graph randomness committed to, once the key list is final. */
+  z.strictObject({ type: z.literal('reveal'), ...roundRef, secret: key32 }),
+  /** Stage shares: one sealed share bundle per neighbour. */
   z.strictObject({ type: z.literal('shares'), ...roundRef, shares: z.array(z.strictObject({ to: deviceIdSchema, ciphertext: shareCiphertext })).max(MAX_COHORT) }),
-  /** Stage 3: signature over the survivor set, the session and the model hash (consistency check). */
+  /** Stage check: the dealers whose bundles did not open, decode or verify (this device will not mask with them). */
+  z.strictObject({ type: z.literal('check'), ...roundRef, complaints: deviceList }),
+  /** Stage confirm: signature over the survivor set, the session, the model, the settings and the graph (consistency check). */
   z.strictObject({ type: z.literal('confirm'), ...roundRef, signature }),
-  /** Stage 4: self-seed shares of survivors and mask-key shares of dropped devices, never both for one device. */
+  /** Stage unmask: self-seed shares of survivors and mask-key shares of dropped devices, never both for one device, each attributable to its dealer. */
   z.strictObject({
     type: z.literal('unmask'),
     ...roundRef,
-    selfSeedShares: z.array(z.strictObject({ of: deviceIdSchema, share: shareCiphertext })).max(MAX_COHORT),
-    maskKeyShares: z.array(z.strictObject({ of: deviceIdSchema, share: shareCiphertext })).max(MAX_COHORT),
+    selfSeedShares: z.array(revealedShare).max(MAX_COHORT),
+    maskKeyShares: z.array(revealedShare).max(MAX_COHORT),
   }),
   /** Leave the current round cleanly. */
   z.strictObject({ type: z.literal('leave'), ...roundRef }),
@@ -81,7 +96,7 @@ export type MaskedHeader = z.infer<typeof maskedHeaderSchema>;
 
 // ---- server → device -------------------------------------------------------------------------------
 
-const keyEntry = z.strictObject({ deviceId: deviceIdSchema, encKey: key32, maskKey: key32, seedCommitment: key32, signature });
+const keyEntry = z.strictObject({ deviceId: deviceIdSchema, encKey: key32, maskKey: key32, seedCommitment: key32, graphCommitment: key32, signature });
 
 export const serverMessageSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('challenge'), v: z.literal(PROTOCOL_VERSION), nonce: key32, serverKey: key32 }),
@@ -91,12 +106,26 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
    * A round opens for this device: the shard it trains, whose training model (GET /v1/shards/:shard/model) must
    * hash to modelHash (bound into signatures); modelVersion is the served version at the invitation.
    */
-  z.strictObject({ type: z.literal('invite'), ...roundRef, shard: z.number().int().min(0).max(MAX_SHARD_INDEX), modelVersion: z.number().int().min(0), modelHash: key32, config: roundConfigSchema, cohort: deviceList }),
-  /** Stage 1: the advertised keys of the cohort (the neighbour graph is derived from them, not chosen by the server). */
+  z.strictObject({
+    type: z.literal('invite'),
+    ...roundRef,
+    shard: z.number().int().min(0).max(MAX_SHARD_INDEX),
+    modelVersion: z.number().int().min(0),
+    modelHash: key32,
+    /** What the sum is for: a device contributes at most once per (model hash, purpose). */
+    purpose: purposeSchema,
+    config: roundConfigSchema,
+    cohort: deviceList,
+  }),
+  /** Opens stage reveal: the advertised keys and commitments of the cohort (final: the server may add no one). */
   z.strictObject({ type: z.literal('keys'), ...roundRef, devices: z.array(keyEntry).max(MAX_COHORT) }),
-  /** Stage 2: the share bundles other devices sealed for this one. */
+  /** Opens stage shares: every reveal of graph randomness; the neighbour graph is derived from them, not chosen by the server. */
+  z.strictObject({ type: z.literal('seed'), ...roundRef, reveals: z.array(z.strictObject({ deviceId: deviceIdSchema, secret: key32 })).max(MAX_COHORT) }),
+  /** Opens stage check: the share bundles other devices sealed for this one. */
   z.strictObject({ type: z.literal('deliver'), ...roundRef, shares: z.array(z.strictObject({ from: deviceIdSchema, ciphertext: shareCiphertext })).max(MAX_COHORT) }),
-  /** Stage 3: who sent a masked vector (survivors) and who did not (dropped), to be signed. */
+  /** Opens stage masked: the neighbours that complained about this device's bundle (neither side masks with the other). */
+  z.strictObject({ type: z.literal('masking'), ...roundRef, unpaired: deviceList }),
+  /** Opens stage confirm: who sent a masked vector (survivors) and who did not (dropped), to be signed. */
   z.strictObject({ type: z.literal('survivors'), ...roundRef, survivors: deviceList, dropped: deviceList }),
   /** Stage 4: the same lists with at least t survivors' signatures over them. */
   z.strictObject({

@@ -13,8 +13,8 @@ export { MAX_MASK_WORDS, SEED_BYTES, expandMask, streamLengthBytes } from './prg
 export { sodiumRandomBytes, sodiumUniform01 } from './random';
 export { PRIME } from './field';
 export {
-  CHUNK_BYTES, MAX_SHARES, MAX_VERIFY_SUBSETS, SHARE_VERSION,
-  chunkCount, checkShares, combine, combineVerified, decodeShare, encodeShare, encodedShareBytes, split,
+  CHUNK_BYTES, MAX_SHARES, SHARE_VERSION,
+  chunkCount, checkShares, combine, decodeShare, encodeShare, encodedShareBytes, split,
 } from './shamir';
 export type { Share, SplitOptions } from './shamir';
 export {

@@ -84,8 +84,8 @@ export function split(secret: Uint8Array, options: SplitOptions): Share[] {
  * Rebuild a `secretLength`-byte secret by Lagrange interpolation at 0. With `threshold`, refuses
  * fewer shares ('share.too_few') and uses the first `threshold`; without it, uses them all. Plain
  * Shamir cannot tell a wrong share: a tampered one gives a wrong secret, or 'share.tampered' when
- * the result is not a byte string (a chunk ≥ 2^24 or non-zero padding). Use `combineVerified`
- * when the secret can be checked.
+ * the result is not a byte string (a chunk ≥ 2^24 or non-zero padding). The caller checks the
+ * secret against a commitment (unmask.ts).
  */
 export function combine(shares: readonly Share[], secretLength: number, threshold?: number): Uint8Array {
   checkShares(shares, secretLength);
@@ -104,75 +104,6 @@ export function combine(shares: readonly Share[], secretLength: number, threshol
     throw new SecAggError('share.tampered', 'the shares interpolate to a value that is not a byte string: at least one share is wrong');
   }
   return secret;
-}
-
-/** Default bound on the t-subsets `combineVerified` tries: each costs O(t²), so ≈1–2 s at t = 500. */
-export const MAX_VERIFY_SUBSETS = 1000;
-
-/**
- * Rebuild a secret that `check` can confirm (its public key, a commitment), tolerating wrong shares.
- * Tries the first t shares, then t-subsets that swap e = 1, 2, … of them for e of the others (so a
- * single bad share among k > t is found within t + 1 tries), at most `maxSubsets` in all. Throws
- * 'share.tampered' when no subset tried verifies.
- */
-export function combineVerified(
-  shares: readonly Share[],
-  threshold: number,
-  secretLength: number,
-  check: (secret: Uint8Array) => boolean,
-  maxSubsets: number = MAX_VERIFY_SUBSETS,
-): Uint8Array {
-  checkShares(shares, secretLength);
-  if (!Number.isInteger(threshold) || threshold < 2) {
-    throw new SecAggError('share.bad_params', `threshold must be an integer ≥ 2, got ${threshold}`);
-  }
-  if (shares.length < threshold) {
-    throw new SecAggError('share.too_few', `need threshold=${threshold} shares, got ${shares.length}`);
-  }
-  if (!Number.isInteger(maxSubsets) || maxSubsets < 1) {
-    throw new SecAggError('share.bad_params', `maxSubsets must be a positive integer, got ${maxSubsets}`);
-  }
-  const k = shares.length;
-  let tried = 0;
-  for (let e = 0; e <= Math.min(threshold, k - threshold); e++) {
-    // Outer loop over which extras come in, inner over which of the first t go out: when the first
-    // e extras are good, every choice of bad shares to drop is reached before the next extras.
-    for (const added of combinations(k - threshold, e)) {
-      for (const dropped of combinations(threshold, e)) {
-        if (tried >= maxSubsets) {
-          throw new SecAggError('share.tampered', `no subset of ${threshold} among ${k} shares verified within maxSubsets=${maxSubsets}`);
-        }
-        tried++;
-        const subset = subsetOf(shares, threshold, dropped, added);
-        const secret = interpolateSecret(subset, secretLength);
-        if (secret !== null && check(secret)) return secret;
-      }
-    }
-  }
-  throw new SecAggError('share.tampered', `none of the ${tried} subsets of ${threshold} among ${k} shares verified: too many shares are wrong`);
-}
-
-/** The first t shares minus the `dropped` positions, plus the extras (positions ≥ t) at `added`. */
-function subsetOf(shares: readonly Share[], t: number, dropped: readonly number[], added: readonly number[]): Share[] {
-  const out: Share[] = [];
-  const drop = new Set(dropped);
-  for (let i = 0; i < t; i++) if (!drop.has(i)) out.push(shares[i]!);
-  for (const a of added) out.push(shares[t + a]!);
-  return out;
-}
-
-/** Every r-element subset of [0, m) as sorted index arrays, in lexicographic order. */
-function* combinations(m: number, r: number): Generator<number[]> {
-  if (r > m) return;
-  const idx = Array.from({ length: r }, (_, i) => i);
-  while (true) {
-    yield idx.slice();
-    let i = r - 1;
-    while (i >= 0 && idx[i] === m - r + i) i--;
-    if (i < 0) return;
-    idx[i]!++;
-    for (let j = i + 1; j < r; j++) idx[j] = idx[j - 1]! + 1;
-  }
 }
 
 /** Throw unless the shares are well formed for a `secretLength`-byte secret: lengths, x ranges, values, distinct x. */

@@ -5,6 +5,8 @@ import { createPlainAggregator } from '../../bench/simulation/plain-aggregator';
 import type { Aggregator, AggregationInput, DropStage } from '../../bench/simulation/aggregator';
 import { runInMemoryRound } from '../../bench/simulation/in-memory-round';
 import type { Sodium } from '../../shared/secagg/sodium';
+import { STAGE_ORDER, dropMissesInput } from '../../shared/secagg/stages';
+import { consistencyQuorum } from '../../shared/secagg/round-settings';
 import { fixedInputParticipants, identities, readySodium, roundOptions } from './harness';
 
 let sodium: Sodium;
@@ -34,7 +36,7 @@ function secureAggregator(graph: { kind: 'complete' } | { kind: 'sparse'; degree
   };
 }
 
-const STAGES: DropStage[] = ['advertise', 'shares', 'masked', 'confirm', 'unmask'];
+const STAGES: readonly DropStage[] = STAGE_ORDER;
 
 describe.each([
   ['plain', () => createPlainAggregator()],
@@ -66,20 +68,26 @@ describe.each([
   });
 });
 
-const EARLY = new Set<DropStage>(['advertise', 'shares', 'masked']);
 
 /** No drop with weight `stay`, else a drop at a uniformly chosen stage (weight 1). */
 const dropArb = (stay: number) => fc.oneof({ arbitrary: fc.constant(undefined), weight: stay }, { arbitrary: fc.constantFrom(...STAGES), weight: 1 });
 
 /**
- * Complete graph: every holder of a secret is a device that reached the end, so the round completes iff
- * ≥ t devices finish — and t is valid for the devices that advertised keys (t ≤ |U1| − 1, see graph.ts).
+ * Complete graph, γ = 0: the round completes iff every stage closes with a consistency quorum q = ⌊n/2⌋ + 1 of the
+ * n invited, t is valid for the devices that advertised keys (⌊k/2⌋ + 1 ≤ t ≤ k − 1, see graph.ts), at least t
+ * devices dealt (each survivor masks with the t − 1 others it needs), and at least t reveal shares at the end.
  */
 function expectedOutcome(names: string[], drops: Map<string, DropStage>, t: number) {
-  const advertised = names.filter((n) => drops.get(n) !== 'advertise').length;
-  const finishers = names.filter((n) => !drops.has(n)).length;
-  const contributors = names.filter((n) => !EARLY.has(drops.get(n)!)).sort();
-  return { completes: finishers >= t && t <= advertised - 1, contributors };
+  const reached = (stage: DropStage) => names.filter((n) => {
+    const d = drops.get(n);
+    return d === undefined || STAGE_ORDER.indexOf(d) > STAGE_ORDER.indexOf(stage);
+  }).length;
+  const q = consistencyQuorum(names.length, 0);
+  const advertised = reached('advertise');
+  const dealt = reached('shares');
+  const quorumEverywhere = (['advertise', 'reveal', 'shares', 'check', 'masked', 'confirm'] as const).every((s) => reached(s) >= q);
+  const contributors = names.filter((n) => !drops.has(n) || !dropMissesInput(drops.get(n)!)).sort();
+  return { completes: quorumEverywhere && t >= Math.floor(advertised / 2) + 1 && t <= advertised - 1 && dealt >= t && reached('unmask') >= t, contributors };
 }
 
 async function checkAgainstPlain(names: string[], inputs: Map<string, Uint32Array>, drops: Map<string, DropStage>, t: number, graph: { kind: 'complete' } | { kind: 'sparse'; degree: number }) {
@@ -100,7 +108,7 @@ async function checkAgainstPlain(names: string[], inputs: Map<string, Uint32Arra
 }
 
 describe('secure sum equals plain sum', () => {
-  it('property (1,000 cases): random cohorts, thresholds, vectors and drops at every stage — exact mod 2^32, or an abort exactly when fewer than t finish', async () => {
+  it('property (300 cases): random cohorts, thresholds, vectors and drops at every stage — exact mod 2^32, or an abort exactly when a stage closes without its quorum or t', async () => {
     const statuses: string[] = [];
     await fc.assert(
       fc.asyncProperty(
@@ -121,11 +129,11 @@ describe('secure sum equals plain sum', () => {
           statuses.push(await checkAgainstPlain(names, inputs, dropMap, t, { kind: 'complete' }));
         },
       ),
-      { numRuns: 1000 },
+      { numRuns: 300 },
     );
-    // Both branches must actually be exercised.
-    expect(statuses.filter((s) => s === 'completed').length).toBeGreaterThan(300);
-    expect(statuses.filter((s) => s === 'aborted').length).toBeGreaterThan(30);
+    // Both branches must actually be exercised (about 80% complete at these drop rates).
+    expect(statuses.filter((s) => s === 'completed').length).toBeGreaterThan(150);
+    expect(statuses.filter((s) => s === 'aborted').length).toBeGreaterThan(25);
   });
 
   it('every subset of dropped devices, at every stage, for n = 5 and t = 3', async () => {

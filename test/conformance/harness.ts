@@ -1,6 +1,7 @@
 // Builders for protocol tests: device identities, participants with given fixed-point inputs, round options.
 import _sodium from 'libsodium-wrappers';
-import { createParticipant, type Participant } from '../../client/rounds/participant';
+import { createParticipant, type DeviceFloors, type Participant } from '../../client/rounds/participant';
+import { memorySpentModels } from '../../client/rounds/spent-models';
 import { generateSigningKeyPair, type SigningKeyPair } from '../../shared/secagg/sign';
 import type { Sodium } from '../../shared/secagg/sodium';
 import type { RoundConfig } from '../../shared/protocol/messages';
@@ -20,14 +21,22 @@ export function identities(sodium: Sodium, n: number): { id: string; identity: S
   }).sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
+/** Safety settings for the integration tests' tiny cohorts (3–8 devices): no Sybils assumed, no dropout planned for. */
+export const NO_SYBILS = Object.freeze({ corruptFraction: 0, expectedDropout: 0 });
+
+/** Floors for the protocol tests' tiny cohorts: they assume no Sybils (γ = 0) and accept a cohort of 2. */
+export const TEST_FLOORS: Partial<DeviceFloors> = { corruptFraction: 0, minCohort: 2 };
+
 /** Participants whose input is the given fixed-point vector (bypassing clipping and encoding). */
-export function fixedInputParticipants(sodium: Sodium, devices: { id: string; identity: SigningKeyPair }[], inputs: ReadonlyMap<string, Uint32Array>): Map<string, Participant> {
+export function fixedInputParticipants(sodium: Sodium, devices: { id: string; identity: SigningKeyPair }[], inputs: ReadonlyMap<string, Uint32Array>, floors: Partial<DeviceFloors> = TEST_FLOORS): Map<string, Participant> {
   return new Map(
     devices.map((d) => [
       d.id,
       createParticipant({
         sodium,
         identity: d.identity,
+        floors,
+        spent: memorySpentModels(),
         computeUpdate: () => Promise.reject(new Error('not used')),
         computeFixedPointInput: async () => inputs.get(d.id)!,
       }),
@@ -47,6 +56,7 @@ export function roundOptions(sodium: Sodium, cohort: string[], config: Partial<R
       graph: { kind: 'complete' },
       clipNorm: 1,
       scale: 1,
+      corruptFraction: 0,
       localEpochs: 1,
       localLearningRate: 1,
       deviceNoiseStd: 0,

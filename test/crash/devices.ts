@@ -1,6 +1,7 @@
 // Real WebSocket devices for the crash suites: fixed identities that reconnect to each restarted server, and a
 // record of every round outcome they were told ("completed", with its model version): the acknowledgements.
 import WebSocket from 'ws';
+import { memorySpentModels } from '../../client/rounds/spent-models';
 import { createParticipant } from '../../client/rounds/participant';
 import { connectDevice, type DeviceConnection, type SocketLike } from '../../client/rounds/connection';
 import { createUpdateComputer } from '../../client/rounds/model-update';
@@ -58,7 +59,7 @@ export function createFleet(o: { sodium: Sodium; count: number; items: number })
       identity,
       register: true,
       training: true,
-      participant: createParticipant({ sodium, identity, computeUpdate: createUpdateComputer({ baseUrl: url, fetch, history: () => histories[k]! }) }),
+      participant: createParticipant({ sodium, identity, spent: memorySpentModels(), floors: { corruptFraction: 0, minCohort: 2 }, computeUpdate: createUpdateComputer({ baseUrl: url, fetch, history: () => histories[k]! }) }),
       onError: failed, // e.g. a model download cut by a kill (expected), or a bad server message (not)
     });
     return { connected, closed: connected.then(() => socketClosed, () => socketClosed) };

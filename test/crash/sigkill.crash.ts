@@ -40,7 +40,7 @@ describe('npm start under SIGKILL', () => {
     const rig = createRig({
       entry: bundle.entry('main'),
       killer: bundle.entry('kill-on'),
-      args: ['--port', '0', '--data-dir', dataDir, '--catalogue', catalogue, '--round-interval', '1', '--graph', 'complete', '--min-cohort', '3', '--stage-timeout', '10'],
+      args: ['--port', '0', '--data-dir', dataDir, '--catalogue', catalogue, '--round-interval', '1', '--graph', 'complete', '--min-cohort', '3', '--corrupt-fraction', '0', '--expected-dropout', '0', '--stage-timeout', '10'],
       fleet,
     });
     const lastAcknowledged = () => Math.max(0, ...rig.acknowledged.map((r) => r.modelVersion));

@@ -57,7 +57,7 @@ async function campaign(variant: StoreVariant): Promise<Outcome> {
   const rig = createRig({
     entry: bundle.entry('harness-main'),
     killer: bundle.entry('kill-on'),
-    args: ['--port', '0', '--data-dir', dataDir, '--catalogue', catalogue, '--round-interval', '1', '--graph', 'complete', '--min-cohort', '3', '--stage-timeout', '10'],
+    args: ['--port', '0', '--data-dir', dataDir, '--catalogue', catalogue, '--round-interval', '1', '--graph', 'complete', '--min-cohort', '3', '--corrupt-fraction', '0', '--expected-dropout', '0', '--stage-timeout', '10'],
     env: { CONFIDANT_CRASH_STORE: variant, ...recorderEnv(shim, fsyncLog) },
     fleet: createFleet({ sodium: _sodium, count: DEVICES, items: ITEMS }),
   });

@@ -4,6 +4,8 @@ import type { RunningServer } from '../../server/server';
 import { createParticipant, type Participant, type ParticipantOptions } from '../../client/rounds/participant';
 import { connectDevice, type DeviceConnection, type SocketLike } from '../../client/rounds/connection';
 import { createUpdateComputer } from '../../client/rounds/model-update';
+import { memorySpentModels } from '../../client/rounds/spent-models';
+import { TEST_FLOORS } from '../conformance/harness';
 import { generateSigningKeyPair, type SigningKeyPair } from '../../shared/secagg/sign';
 import type { Sodium } from '../../shared/secagg/sodium';
 import type { ServerMessage } from '../../shared/protocol/messages';
@@ -42,13 +44,13 @@ export async function startDevice(o: {
   sodium: Sodium;
   history: History;
   dropAt?: ServerMessage['type'];
-  participant?: Partial<Pick<ParticipantOptions, 'onLog' | 'minDeviceNoiseStd'>>;
+  participant?: Partial<Pick<ParticipantOptions, 'onLog' | 'floors'>>;
 }): Promise<Device> {
   const { sodium, server } = o;
   const identity = generateSigningKeyPair(sodium);
   const computeUpdate = createUpdateComputer({ baseUrl: server.url, fetch, history: () => o.history });
   const holder: { connection?: DeviceConnection } = {}; // the drop hook needs the connection it is part of
-  const base = createParticipant({ sodium, identity, computeUpdate, ...o.participant });
+  const base = createParticipant({ sodium, identity, computeUpdate, spent: memorySpentModels(), floors: TEST_FLOORS, ...o.participant });
   const participant = o.dropAt ? dropping(base, o.dropAt, () => holder.connection?.close()) : base;
   const connection = await connectDevice({
     url: server.wsUrl,

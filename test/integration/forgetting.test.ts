@@ -2,6 +2,7 @@
 // deleted with a signed request, gets a receipt that verifies with the published key, its shard is rolled back
 // and the rolled-back model is served at once; nothing of its key is left on disk or in the logs; replays and bad
 // requests are refused with the right problem; the deleted device can no longer connect or train.
+import { NO_SYBILS, TEST_FLOORS } from '../conformance/harness';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,6 +27,7 @@ import { createRng } from '../../shared/math/random';
 import { sign, verify, type SigningKeyPair } from '../../shared/secagg/sign';
 import type { Sodium } from '../../shared/secagg/sodium';
 import { connectDevice, type SocketLike } from '../../client/rounds/connection';
+import { memorySpentModels } from '../../client/rounds/spent-models';
 import { createParticipant } from '../../client/rounds/participant';
 import { capturedLogger } from '../server/helpers';
 import { startDevice, type Device } from './fleet';
@@ -67,7 +69,7 @@ beforeAll(async () => {
     store,
     sodium,
     samplingKey: new Uint8Array(32).fill(3),
-    settings: { samplingRate: 1, graph: 'complete', clipNorm: 100, localEpochs: 1, endOfRound: END_OF_ROUND_DEFAULTS, stageTimeoutMs: 5_000, minCohort: 3, checkpoints: { keep: 4, spacing: 'uniform' } },
+    settings: { samplingRate: 1, graph: 'complete', clipNorm: 100, localEpochs: 1, endOfRound: END_OF_ROUND_DEFAULTS, stageTimeoutMs: 5_000, minCohort: 3, safety: NO_SYBILS, checkpoints: { keep: 4, spacing: 'uniform' } },
     log: (event, fields) => {
       logger.info(fields, event);
       waiters.splice(0).forEach((w) => w());
@@ -127,7 +129,7 @@ describe('a device asks to be forgotten', () => {
     await victim.connection.closed;
     for (const register of [false, true]) {
       await expect(
-        connectDevice({ url: server.wsUrl, createSocket: (u) => new WebSocket(u) as unknown as SocketLike, sodium, identity: victim.identity, register, training: true, participant: createParticipant({ sodium, identity: victim.identity, computeUpdate: () => Promise.reject(new Error('unused')) }) }),
+        connectDevice({ url: server.wsUrl, createSocket: (u) => new WebSocket(u) as unknown as SocketLike, sodium, identity: victim.identity, register, training: true, participant: createParticipant({ sodium, identity: victim.identity, spent: memorySpentModels(), floors: TEST_FLOORS, computeUpdate: () => Promise.reject(new Error('unused')) }) }),
       ).rejects.toThrow(register ? /auth.unknown_device: this key was deleted/ : /auth.unknown_device/);
     }
   });

@@ -1,5 +1,6 @@
 // Hostile input during a live round over real WebSockets: each kind of bad message is refused with its code,
 // and the round still completes for every honest device (threat model, "Network input" and cases 1–12).
+import { NO_SYBILS, TEST_FLOORS } from '../conformance/harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { SqliteStore } from '../../server/store/sqlite-store';
 import { initialiseWith } from '../../server/training/initial-model';
 import { END_OF_ROUND_DEFAULTS } from '../../models/federated/end-of-round';
 import { createCoordinator, type Coordinator } from '../../server/rounds/coordinator';
+import { memorySpentModels } from '../../client/rounds/spent-models';
 import { createParticipant, type Participant } from '../../client/rounds/participant';
 import { connectDevice, type DeviceConnection, type SocketLike } from '../../client/rounds/connection';
 import { createUpdateComputer } from '../../client/rounds/model-update';
@@ -19,7 +21,7 @@ import { generateSigningKeyPair, sign, type SigningKeyPair } from '../../shared/
 import type { Sodium } from '../../shared/secagg/sodium';
 import { authPayload } from '../../shared/protocol/auth';
 import { encodeMaskedFrame } from '../../shared/protocol/binary-frame';
-import type { ServerMessage } from '../../shared/protocol/messages';
+import { PROTOCOL_VERSION, type ServerMessage } from '../../shared/protocol/messages';
 import { initialTable } from '../../models/mf/model';
 import { buildHistories } from '../../models/mf/histories';
 import { generateSynthetic } from '../../bench/datasets';
@@ -78,7 +80,7 @@ async function authenticated(identity: SigningKeyPair): Promise<RawClient> {
   const c = new RawClient(server.wsUrl);
   const { nonce, serverKey } = await c.challenge();
   const deviceId = b64(identity.publicKey);
-  c.send(JSON.stringify({ type: 'auth', v: 1, deviceId, register: true, signature: b64(sign(sodium, identity.privateKey, authPayload(serverKey, nonce, deviceId))) }));
+  c.send(JSON.stringify({ type: 'auth', v: PROTOCOL_VERSION, deviceId, register: true, signature: b64(sign(sodium, identity.privateKey, authPayload(serverKey, nonce, deviceId))) }));
   await c.next((m) => m.type === 'welcome');
   return c;
 }
@@ -94,7 +96,7 @@ beforeAll(async () => {
     store,
     sodium,
     samplingKey: new Uint8Array(32).fill(7),
-    settings: { samplingRate: 1, graph: 'complete', clipNorm: 100, localEpochs: 1, endOfRound: END_OF_ROUND_DEFAULTS, stageTimeoutMs: 10_000, minCohort: 3 },
+    settings: { samplingRate: 1, graph: 'complete', clipNorm: 100, localEpochs: 1, endOfRound: END_OF_ROUND_DEFAULTS, stageTimeoutMs: 10_000, minCohort: 3, safety: NO_SYBILS },
     log: () => waiters.splice(0).forEach((w) => w()),
   });
   // Refusals must not close the hostile connections before every case has run.
@@ -136,11 +138,11 @@ describe('hostile input over real WebSockets', () => {
       const { nonce, serverKey } = await client.challenge();
       let data = c.data;
       const id = b64(victim.publicKey);
-      if (c.name.startsWith('auth of an unknown')) data = JSON.stringify({ type: 'auth', v: 1, deviceId: id, register: false, signature: b64(sign(sodium, victim.privateKey, authPayload(serverKey, nonce, id))) });
-      if (c.name.startsWith('auth with a forged')) data = JSON.stringify({ type: 'auth', v: 1, deviceId: id, register: true, signature: b64(sign(sodium, generateSigningKeyPair(sodium).privateKey, authPayload(serverKey, nonce, id))) });
-      if (c.name.startsWith('auth with a non-canonical')) data = JSON.stringify({ type: 'auth', v: 1, deviceId: `${id.slice(0, 42)}B`, register: true, signature: b64(new Uint8Array(64)) });
+      if (c.name.startsWith('auth of an unknown')) data = JSON.stringify({ type: 'auth', v: PROTOCOL_VERSION, deviceId: id, register: false, signature: b64(sign(sodium, victim.privateKey, authPayload(serverKey, nonce, id))) });
+      if (c.name.startsWith('auth with a forged')) data = JSON.stringify({ type: 'auth', v: PROTOCOL_VERSION, deviceId: id, register: true, signature: b64(sign(sodium, generateSigningKeyPair(sodium).privateKey, authPayload(serverKey, nonce, id))) });
+      if (c.name.startsWith('auth with a non-canonical')) data = JSON.stringify({ type: 'auth', v: PROTOCOL_VERSION, deviceId: `${id.slice(0, 42)}B`, register: true, signature: b64(new Uint8Array(64)) });
       if (c.name.startsWith('auth replayed')) data = replayed;
-      if (!replayed) replayed = JSON.stringify({ type: 'auth', v: 1, deviceId: id, register: true, signature: b64(sign(sodium, victim.privateKey, authPayload(serverKey, nonce, id))) });
+      if (!replayed) replayed = JSON.stringify({ type: 'auth', v: PROTOCOL_VERSION, deviceId: id, register: true, signature: b64(sign(sodium, victim.privateKey, authPayload(serverKey, nonce, id))) });
       await refusedBy(`stranger: ${c.name}`, client, data, c.code);
       client.ws.close();
     }
@@ -183,7 +185,7 @@ describe('hostile input over real WebSockets', () => {
     const outsiderInRound: Promise<void>[] = [];
     const start = async (k: number, member: boolean) => {
       const identity = generateSigningKeyPair(sodium);
-      const base = createParticipant({ sodium, identity, computeUpdate: createUpdateComputer({ baseUrl: server.url, fetch, history: () => histories[k]! }) });
+      const base = createParticipant({ sodium, identity, spent: memorySpentModels(), floors: TEST_FLOORS, computeUpdate: createUpdateComputer({ baseUrl: server.url, fetch, history: () => histories[k]! }) });
       const participant: Participant = member
         ? {
             deviceId: base.deviceId,
@@ -193,7 +195,7 @@ describe('hostile input over real WebSockets', () => {
             async handle(m) {
               const out = await base.handle(m);
               if (m.type === 'invite' && out[0]?.kind === 'json') advertisement = out[0].message as unknown as Record<string, unknown>;
-              if (m.type !== 'keys') return out;
+              if (m.type !== 'seed') return out; // the seed message opens the shares stage
               const ref = { sessionId: m.sessionId, round: m.round };
               expectedMember = memberCases(ref);
               outsiderInRound.push(

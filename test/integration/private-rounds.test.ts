@@ -1,6 +1,7 @@
 // Differentially private rounds over real WebSockets: every model version records the ε spent (what the
 // accountant computes for the rounds run), training stops with the reason when the next round would exceed the
 // budget, distributed noise reaches the devices, and a lineage trained without noise cannot be made "private".
+import { NO_SYBILS } from '../conformance/harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -52,7 +53,7 @@ async function deploy(settings: Partial<TrainingSettings>): Promise<Deployment> 
     store,
     sodium,
     samplingKey: new Uint8Array(32).fill(7),
-    settings: { samplingRate: 1, graph: 'complete', clipNorm: 50, localEpochs: 1, endOfRound: END_OF_ROUND_DEFAULTS, stageTimeoutMs: 5_000, minCohort: 3, ...settings },
+    settings: { samplingRate: 1, graph: 'complete', clipNorm: 50, localEpochs: 1, endOfRound: END_OF_ROUND_DEFAULTS, stageTimeoutMs: 5_000, minCohort: 3, safety: NO_SYBILS, ...settings },
     log: () => coordinatorEvents.splice(0).forEach((w) => w()),
   });
   const server = await createServer({ store, host: coordinator, port: 0, sodium });
@@ -144,7 +145,7 @@ describe('a lineage trained without noise', () => {
       store: d.store,
       sodium,
       samplingKey: new Uint8Array(32).fill(7),
-      settings: { samplingRate: 1, graph: 'complete', clipNorm: 50, localEpochs: 1, endOfRound: END_OF_ROUND_DEFAULTS, stageTimeoutMs: 5_000, minCohort: 3, privacy: { mode: 'central', noiseMultiplier: 1, delta: 1e-5, epsilonBudget: 10 } },
+      settings: { samplingRate: 1, graph: 'complete', clipNorm: 50, localEpochs: 1, endOfRound: END_OF_ROUND_DEFAULTS, stageTimeoutMs: 5_000, minCohort: 3, safety: NO_SYBILS, privacy: { mode: 'central', noiseMultiplier: 1, delta: 1e-5, epsilonBudget: 10 } },
     });
     const summary = await dp.runRound();
     expect(summary).toMatchObject({ status: 'skipped' });

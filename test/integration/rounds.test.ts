@@ -1,5 +1,6 @@
 // Integration over real WebSockets on loopback: a server with its SQLite store and a cohort of device clients run
 // several secure rounds; devices drop out in each phase; hostile messages are refused while the round completes.
+import { NO_SYBILS } from '../conformance/harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -91,7 +92,7 @@ beforeAll(async () => {
     store,
     sodium,
     samplingKey: new Uint8Array(32).fill(7),
-    settings: { samplingRate: 1, graph: 'complete', clipNorm: 100, localEpochs: 1, endOfRound: END_OF_ROUND_DEFAULTS, stageTimeoutMs: 5_000, minCohort: 3 },
+    settings: { samplingRate: 1, graph: 'complete', clipNorm: 100, localEpochs: 1, endOfRound: END_OF_ROUND_DEFAULTS, stageTimeoutMs: 5_000, minCohort: 3, safety: NO_SYBILS },
     log: (event, fields) => {
       logger.info(fields, event);
       waiters.splice(0).forEach((w) => w());

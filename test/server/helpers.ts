@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import type { MfModel } from '../../models/mf/model';
 import { toBase64Url, fromBase64Url } from '../../shared/protocol/encoding';
 import { ProtocolError } from '../../shared/protocol/errors';
-import type { ClientWireMessage } from '../../shared/protocol/messages';
+import { PROTOCOL_VERSION, type ClientWireMessage } from '../../shared/protocol/messages';
 import { sign } from '../../shared/secagg/sign';
 import type { Sodium } from '../../shared/secagg/sodium';
 import { createLogger, type Logger } from '../../server/log/logger';
@@ -32,7 +32,7 @@ export function newDevice(): TestDevice {
 /** The auth message answering a challenge. */
 export function authMessage(device: TestDevice, challenge: { nonce: string; serverKey: string }, register = true): ClientWireMessage {
   const signature = sign(sodium, device.privateKey, authPayload(fromBase64Url(challenge.serverKey), fromBase64Url(challenge.nonce), device.deviceId));
-  return { type: 'auth', v: 1, deviceId: device.deviceId, register, signature: toBase64Url(signature) };
+  return { type: 'auth', v: PROTOCOL_VERSION, deviceId: device.deviceId, register, signature: toBase64Url(signature) };
 }
 
 /** A server message as the test sees it (untyped JSON). */

@@ -7,6 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import _sodium from 'libsodium-wrappers';
 import { initBackend } from '../../models/backend';
+import { memorySpentModels } from '../../client/rounds/spent-models';
+import { TEST_FLOORS } from '../conformance/harness';
 import { createParticipant } from '../../client/rounds/participant';
 import { connectDevice, type SocketLike } from '../../client/rounds/connection';
 import { createUpdateComputer } from '../../client/rounds/model-update';
@@ -99,7 +101,7 @@ describe('server/main.ts', () => {
     const items = 30;
     const catalogue = join(dir, 'movies.csv');
     writeFileSync(catalogue, ['movieId,title,genres', ...Array.from({ length: items }, (_, i) => `${i + 1},Movie ${i + 1} (2000),Drama|Comedy`)].join('\n') + '\n');
-    const p = run(['--port', '0', '--data-dir', join(dir, 'rounds'), '--catalogue', catalogue, '--round-interval', '1', '--graph', 'complete', '--min-cohort', '3', '--stage-timeout', '10', '--shards', '1']);
+    const p = run(['--port', '0', '--data-dir', join(dir, 'rounds'), '--catalogue', catalogue, '--round-interval', '1', '--graph', 'complete', '--min-cohort', '3', '--corrupt-fraction', '0', '--expected-dropout', '0', '--stage-timeout', '10', '--shards', '1']);
     const url = await listening(p);
     const connections = [];
     try {
@@ -115,7 +117,7 @@ describe('server/main.ts', () => {
             identity,
             register: true,
             training: true,
-            participant: createParticipant({ sodium: _sodium, identity, computeUpdate }),
+            participant: createParticipant({ sodium: _sodium, identity, computeUpdate, spent: memorySpentModels(), floors: TEST_FLOORS }),
           }),
         );
       }

@@ -7,8 +7,9 @@ import { fixedPointScale, MODULUS_BITS } from '../../../shared/secagg/fixed-poin
 import type { RoundConfig, ServerMessage } from '../../../shared/protocol/messages';
 import { createRng } from '../../../shared/math/random';
 import { runInMemoryRound } from '../../../bench/simulation/in-memory-round';
-import { roundOptions } from '../../conformance/harness';
+import { roundOptions, TEST_FLOORS } from '../../conformance/harness';
 import { sodium } from '../../shared/secagg/helpers';
+import { memorySpentModels } from '../../../client/rounds/spent-models';
 import { makeBinding, people } from '../../shared/secagg/round-fixture';
 
 describe('clipping: no update leaves a device with L2 norm above C', () => {
@@ -22,7 +23,7 @@ describe('clipping: no update leaves a device with L2 norm above C', () => {
         async (update, clipNorm) => {
           const scale = fixedPointScale({ clipNorm, cohortSize: ids.length, modulusBits: MODULUS_BITS });
           // Two devices send zeros, so the round's sum is exactly what the first device let out.
-          const participants = new Map<string, Participant>(who.map((d, k) => [d.id, createParticipant({ sodium, identity: d.identity, computeUpdate: async () => (k === 0 ? Float32Array.from(update) : new Float32Array(8)) })]));
+          const participants = new Map<string, Participant>(who.map((d, k) => [d.id, createParticipant({ sodium, identity: d.identity, floors: TEST_FLOORS, spent: memorySpentModels(), computeUpdate: async () => (k === 0 ? Float32Array.from(update) : new Float32Array(8)) })]));
           const { outcome } = await runInMemoryRound(roundOptions(sodium, ids, { threshold: 2, vectorLength: 8, clipNorm, scale }), participants);
           expect(outcome.status).toBe('completed');
           if (outcome.status !== 'completed') return;
@@ -64,17 +65,17 @@ describe('addDeviceNoise (distributed DP)', () => {
 });
 
 describe('a round that asks for less noise than the device requires', () => {
-  const BASE: RoundConfig = { threshold: 3, graph: { kind: 'complete' }, vectorLength: 4, clipNorm: 1, scale: 1000, localEpochs: 1, localLearningRate: 1, deviceNoiseStd: 0, clipFlagIndex: -1, stageTimeoutMs: 1000 };
+  const BASE: RoundConfig = { threshold: 3, graph: { kind: 'complete' }, vectorLength: 4, clipNorm: 1, scale: 1000, corruptFraction: 0, localEpochs: 1, localLearningRate: 1, deviceNoiseStd: 0, clipFlagIndex: -1, stageTimeoutMs: 1000 };
   const who = people(4);
   const ids = who.map((p) => p.id);
   const invite = (deviceNoiseStd: number): Extract<ServerMessage, { type: 'invite' }> => {
     const b = makeBinding('noise-floor');
-    return { type: 'invite', sessionId: b.sessionId, round: b.round, shard: 0, modelVersion: 1, modelHash: b.modelHash, config: { ...BASE, deviceNoiseStd }, cohort: ids };
+    return { type: 'invite', sessionId: b.sessionId, round: b.round, shard: 0, modelVersion: 1, modelHash: b.modelHash, purpose: 'training', config: { ...BASE, deviceNoiseStd }, cohort: ids };
   };
 
   it.each([0, 9.99])('σ %s below the device minimum 10 → only `leave`, abort.noise_too_low', async (std) => {
     const computeUpdate = vi.fn(async () => new Float32Array(4));
-    const p = createParticipant({ sodium, identity: who[0]!.identity, computeUpdate, minDeviceNoiseStd: 10 });
+    const p = createParticipant({ sodium, identity: who[0]!.identity, computeUpdate, floors: { ...TEST_FLOORS, minDeviceNoiseStd: 10 }, spent: memorySpentModels() });
     const message = invite(std);
     expect(await p.handle(message)).toEqual([{ kind: 'json', message: { type: 'leave', sessionId: message.sessionId, round: message.round } }]);
     expect(p.lastAbort?.code).toBe('abort.noise_too_low');
@@ -82,7 +83,7 @@ describe('a round that asks for less noise than the device requires', () => {
   });
 
   it('σ at or above the minimum → the device advertises its keys', async () => {
-    const p = createParticipant({ sodium, identity: who[0]!.identity, computeUpdate: async () => new Float32Array(4), minDeviceNoiseStd: 10 });
+    const p = createParticipant({ sodium, identity: who[0]!.identity, computeUpdate: async () => new Float32Array(4), floors: { ...TEST_FLOORS, minDeviceNoiseStd: 10 }, spent: memorySpentModels() });
     const replies = await p.handle(invite(10));
     expect(replies[0]!.kind === 'json' && replies[0]!.message.type).toBe('advertise');
     expect(p.lastAbort).toBeUndefined();

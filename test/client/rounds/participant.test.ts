@@ -5,8 +5,10 @@ import { createParticipant, type Participant, type SentLogEntry } from '../../..
 import { fixedPointScale, MODULUS_BITS } from '../../../shared/secagg/fixed-point';
 import type { RoundConfig, ServerMessage } from '../../../shared/protocol/messages';
 import { runInMemoryRound } from '../../../bench/simulation/in-memory-round';
-import { roundOptions } from '../../conformance/harness';
+import { SECURE_STAGES } from '../../../shared/secagg/stages';
+import { roundOptions, TEST_FLOORS } from '../../conformance/harness';
 import { sodium } from '../../shared/secagg/helpers';
+import { memorySpentModels } from '../../../client/rounds/spent-models';
 import { makeBinding, people, relayRound } from '../../shared/secagg/round-fixture';
 
 const BASE_CONFIG: RoundConfig = {
@@ -15,6 +17,7 @@ const BASE_CONFIG: RoundConfig = {
   vectorLength: 4,
   clipNorm: 1,
   scale: 1000,
+  corruptFraction: 0,
   localEpochs: 1,
   localLearningRate: 0.1,
   deviceNoiseStd: 0,
@@ -24,7 +27,7 @@ const BASE_CONFIG: RoundConfig = {
 
 function invite(cohort: string[], config: Partial<RoundConfig>): Extract<ServerMessage, { type: 'invite' }> {
   const b = makeBinding('participant-invite');
-  return { type: 'invite', sessionId: b.sessionId, round: b.round, shard: 0, modelVersion: 3, modelHash: b.modelHash, config: { ...BASE_CONFIG, ...config }, cohort };
+  return { type: 'invite', sessionId: b.sessionId, round: b.round, shard: 0, modelVersion: 3, modelHash: b.modelHash, purpose: 'training', config: { ...BASE_CONFIG, ...config }, cohort };
 }
 
 describe('an invitation whose scale would let a full cohort wrap mod 2^32 → abort.unsafe_config', () => {
@@ -34,7 +37,7 @@ describe('an invitation whose scale would let a full cohort wrap mod 2^32 → ab
 
   function participant() {
     const computeUpdate = vi.fn(async () => new Float32Array(4));
-    const p = createParticipant({ sodium, identity: me.identity, computeUpdate });
+    const p = createParticipant({ sodium, identity: me.identity, floors: TEST_FLOORS, spent: memorySpentModels(), computeUpdate });
     return { p, computeUpdate };
   }
 
@@ -84,7 +87,7 @@ describe('clipping and the sent log', () => {
     const participants = new Map<string, Participant>(
       who.map((d) => [
         d.id,
-        createParticipant({ sodium, identity: d.identity, computeUpdate: async () => updates.get(d.id)!, onLog: (e) => logs.set(d.id, [...(logs.get(d.id) ?? []), structuredClone(e)]) }),
+        createParticipant({ sodium, identity: d.identity, floors: TEST_FLOORS, spent: memorySpentModels(), computeUpdate: async () => updates.get(d.id)!, onLog: (e) => logs.set(d.id, [...(logs.get(d.id) ?? []), structuredClone(e)]) }),
       ]),
     );
     const options = roundOptions(sodium, ids, { threshold: 3, vectorLength: 6, clipNorm, scale });
@@ -108,7 +111,8 @@ describe('clipping and the sent log', () => {
       expect(entry.clampedCoordinates).toBe(0); // after L2 clipping no coordinate exceeds clipNorm
       expect(entry).toMatchObject({ sessionId: options.binding.sessionId, round: 1, modelVersion: 0, clipNorm, scale, deviceNoiseStd: 0, outcome: { status: 'completed', modelVersion: 1 } });
       // Bytes per stage, adding up to what the device really sent.
-      expect(Object.keys(entry.bytesSent).sort()).toEqual(['advertise', 'confirm', 'masked', 'shares', 'unmask']);
+      // One entry per device message of the stage table: the device sent something in every stage.
+      expect(Object.keys(entry.bytesSent).sort()).toEqual(SECURE_STAGES.map((x) => x.device).sort());
       for (const bytes of Object.values(entry.bytesSent)) expect(bytes).toBeGreaterThan(0);
       expect(Object.values(entry.bytesSent).reduce((a, b) => a + b, 0)).toBe(stats.bytesUp.get(id));
       // Only sizes and settings: the field set is fixed, there is no array, and no update value appears.
@@ -136,11 +140,13 @@ describe('messages of other sessions and rounds are ignored', () => {
     const inner = createParticipant({
       sodium,
       identity: who[3]!.identity,
+      floors: TEST_FLOORS,
+      spent: memorySpentModels(),
       computeUpdate: () => Promise.reject(new Error('not used')),
       computeFixedPointInput: async () => Uint32Array.from([7, 8, 9]),
     });
     const others = new Map(
-      who.filter((d) => d.id !== target).map((d) => [d.id, createParticipant({ sodium, identity: d.identity, computeUpdate: () => Promise.reject(new Error('not used')), computeFixedPointInput: async () => Uint32Array.from([1, 2, 3]) })] as const),
+      who.filter((d) => d.id !== target).map((d) => [d.id, createParticipant({ sodium, identity: d.identity, floors: TEST_FLOORS, spent: memorySpentModels(), computeUpdate: () => Promise.reject(new Error('not used')), computeFixedPointInput: async () => Uint32Array.from([1, 2, 3]) })] as const),
     );
     const anotherSession = makeBinding('some other session').sessionId;
     const ignored: string[] = [];
@@ -162,7 +168,8 @@ describe('messages of other sessions and rounds are ignored', () => {
     };
     const participants = new Map<string, Participant>([...others, [target, wrapped]]);
     const { outcome } = await relayRound(roundOptions(sodium, ids, { threshold: 3, vectorLength: 3 }, 2), participants);
-    expect(new Set(ignored)).toEqual(new Set(['keys', 'deliver', 'survivors', 'unmask-request', 'result']));
+    // Every server message after the invitation (the stage table's openers) and the result.
+    expect(new Set(ignored)).toEqual(new Set([...SECURE_STAGES.map((x) => x.opens).filter((m) => m !== 'invite'), 'result']));
     expect(inner.lastAbort).toBeUndefined();
     expect(outcome?.status).toBe('completed');
     if (outcome?.status === 'completed') {

@@ -3,9 +3,11 @@
 // with real participants and lets a test tamper with what one device receives.
 import {
   advertise,
+  checkDelivery,
   confirm,
   maskedInput,
   reveal,
+  revealGraph,
   shareKeys,
   type DeviceRoundConfig,
   type DeviceRoundContext,
@@ -14,21 +16,22 @@ import {
 } from '../../../shared/secagg/device-round';
 import { sodiumRandomBytes } from '../../../shared/secagg/random';
 import { sign, type SigningKeyPair } from '../../../shared/secagg/sign';
-import { advertisementPayload, confirmationPayload, type Advertisement, type RoundBinding } from '../../../shared/secagg/transcript';
-import { createSecureRound, type RoundOutcome, type SecureRoundOptions } from '../../../server/rounds/secure-round';
+import { advertisementPayload, confirmationPayload, graphSeed, keyListDigest, settingsDigest, type Advertisement, type RoundBinding } from '../../../shared/secagg/transcript';
+import { createSecureRound, MemberDropped, type RoundOutcome, type SecureRoundOptions } from '../../../server/rounds/secure-round';
 import type { RoundMessage } from '../../../server/rounds/host';
 import type { Outbound, Participant } from '../../../client/rounds/participant';
 import type { ServerMessage } from '../../../shared/protocol/messages';
 import { parseClientMessage, parseServerMessage } from '../../../shared/protocol/parse';
 import { decodeMaskedFrame } from '../../../shared/protocol/binary-frame';
+import { ProtocolError } from '../../../shared/protocol/errors';
 import { identities } from '../../conformance/harness';
 import { sodium } from './helpers';
 
 export type Person = { id: string; identity: SigningKeyPair };
 export type Graph = DeviceRoundConfig['graph'];
 /** The server message the devices are about to receive: every step before it has run. */
-export type Until = 'keys' | 'deliver' | 'survivors' | 'unmask' | 'done';
-const ORDER: Until[] = ['keys', 'deliver', 'survivors', 'unmask', 'done'];
+export type Until = 'keys' | 'seed' | 'deliver' | 'masking' | 'survivors' | 'unmask' | 'done';
+const ORDER: Until[] = ['keys', 'seed', 'deliver', 'masking', 'survivors', 'unmask', 'done'];
 
 export interface Dev extends Person {
   ctx: DeviceRoundContext;
@@ -37,25 +40,37 @@ export interface Dev extends Person {
   input: Uint32Array;
 }
 
+type Reveal = { deviceId: string; secret: Uint8Array };
+
 export interface Fixture {
   binding: RoundBinding;
+  /** The settings digest every device of the fixture signs into its messages. */
+  settings: Uint8Array;
   config: DeviceRoundConfig;
   cohort: string[];
   devices: Dev[];
   dev(id: string): Dev;
-  /** The honest key list (stage 1). */
+  /** The honest key list (the keys message). */
   keys: SignedAdvertisement[];
-  /** Sealed bundles by sender (stage 1 replies). */
+  keyList: Uint8Array;
+  /** The graph randomness revealed (the seed message). */
+  graphReveals: Reveal[];
+  seed: Uint8Array;
+  /** Sealed bundles by sender (replies to the seed message). */
   outbox: Map<string, { to: string; ciphertext: Uint8Array }[]>;
-  /** The honest deliveries for one device (stage 2). */
+  /** The honest deliveries for one device (the deliver message). */
   deliveriesFor(id: string): { from: string; ciphertext: Uint8Array }[];
+  /** Complaints by device (replies to the deliver message). */
+  complaints: Map<string, string[]>;
+  /** The neighbours that complained about one device (the masking message). */
+  unpairedFor(id: string): string[];
   masked: Map<string, Uint32Array>;
-  /** The honest lists (stage 3): survivors sent a masked input, dropped sent shares but no input. */
+  /** The honest lists: survivors sent a masked input, dropped sent shares but no input. */
   lists: { survivors: string[]; dropped: string[] };
-  /** Every survivor's signature over the honest lists (stage 3 replies). */
+  /** Every survivor's signature over the honest lists (replies to the survivors message). */
   confirmations: { deviceId: string; signature: Uint8Array }[];
-  /** Stage 4 replies by survivor. */
-  reveals: Map<string, ReturnType<typeof reveal>>;
+  /** Replies to the unmask request, by survivor. */
+  unmasked: Map<string, ReturnType<typeof reveal>>;
   /** Neighbour lists as the devices derive them (available from 'deliver' on). */
   graph: Map<string, string[]>;
 }
@@ -64,14 +79,20 @@ export interface FixtureOptions {
   n: number;
   t: number;
   graph?: Graph;
+  /** γ the round assumes (default 0: the fixtures' tiny cohorts). */
+  corruptFraction?: number;
   binding?: RoundBinding;
   /** Reuse identities (e.g. for a second round of the same devices). */
   people?: Person[];
   until: Until;
-  /** Indices (in id order) of devices that advertise but never send shares. */
+  /** Indices (in id order) of devices that advertise but never reveal. */
+  noReveal?: readonly number[];
+  /** Indices of devices that reveal but never send shares. */
   noShares?: readonly number[];
   /** Indices of devices that send shares but never a masked input. */
   noMasked?: readonly number[];
+  /** Replace a sealed bundle before delivery: [dealer index, recipient index] pairs get junk. */
+  junk?: readonly (readonly [number, number])[];
   vectorLength?: number;
 }
 
@@ -86,15 +107,20 @@ export function people(n: number): Person[] {
   return identities(sodium, n);
 }
 
-/** Sign an advertisement as `identity` would (a Sybil the server controls can do this for any keys). */
-export function signAd(identity: SigningKeyPair, binding: RoundBinding, ad: Advertisement): SignedAdvertisement {
-  const plain = { deviceId: ad.deviceId, encKey: ad.encKey, maskKey: ad.maskKey, seedCommitment: ad.seedCommitment };
-  return { ...plain, signature: sign(sodium, identity.privateKey, advertisementPayload(binding, plain)) };
+/** The settings digest of a fixture round (what an invitation with these settings would give). */
+export function fixtureSettings(binding: RoundBinding, config: DeviceRoundConfig, cohort: readonly string[]): Uint8Array {
+  return settingsDigest(sodium, binding, { shard: 0, modelVersion: 0, purpose: 'training', config, cohort });
 }
 
-/** Sign lists as a confirming survivor would. */
-export function signLists(identity: SigningKeyPair, binding: RoundBinding, survivors: readonly string[], dropped: readonly string[]): Uint8Array {
-  return sign(sodium, identity.privateKey, confirmationPayload(binding, survivors, dropped));
+/** Sign an advertisement as `identity` would (a Sybil the server controls can do this for any keys). */
+export function signAd(identity: SigningKeyPair, binding: RoundBinding, settings: Uint8Array, ad: Advertisement): SignedAdvertisement {
+  const plain = { deviceId: ad.deviceId, encKey: ad.encKey, maskKey: ad.maskKey, seedCommitment: ad.seedCommitment, graphCommitment: ad.graphCommitment };
+  return { ...plain, signature: sign(sodium, identity.privateKey, advertisementPayload(binding, settings, plain)) };
+}
+
+/** Sign lists as a confirming survivor of `fx` would. */
+export function signLists(fx: Pick<Fixture, 'binding' | 'settings' | 'keyList' | 'seed'>, identity: SigningKeyPair, survivors: readonly string[], dropped: readonly string[]): Uint8Array {
+  return sign(sodium, identity.privateKey, confirmationPayload(fx.binding, { settings: fx.settings, keyList: fx.keyList, seed: fx.seed, survivors, dropped }));
 }
 
 /** A copy of the bytes with one bit flipped at `at`. */
@@ -105,7 +131,7 @@ export function flip(bytes: Uint8Array, at: number, bit = 0): Uint8Array {
 }
 
 export function contextFor(p: Person, binding: RoundBinding, config: DeviceRoundConfig, cohort: readonly string[]): DeviceRoundContext {
-  return { sodium, deviceId: p.id, identity: p.identity, binding, config, cohort, randomBytes: sodiumRandomBytes(sodium) };
+  return { sodium, deviceId: p.id, identity: p.identity, binding, settings: fixtureSettings(binding, config, cohort), config, cohort, randomBytes: sodiumRandomBytes(sodium) };
 }
 
 let fixtures = 0;
@@ -114,10 +140,11 @@ let fixtures = 0;
 export function buildRound(o: FixtureOptions): Fixture {
   const graphKind: Graph = o.graph ?? { kind: 'complete' };
   const binding = o.binding ?? makeBinding(`fixture-${++fixtures}`);
-  const config: DeviceRoundConfig = { threshold: o.t, graph: graphKind };
+  const config: DeviceRoundConfig = { threshold: o.t, graph: graphKind, corruptFraction: o.corruptFraction ?? 0 };
   const who = o.people ?? people(o.n);
   const cohort = who.map((p) => p.id);
   const stop = ORDER.indexOf(o.until);
+  const past = (u: Until) => stop > ORDER.indexOf(u);
   const length = o.vectorLength ?? 8;
   const devices: Dev[] = who.map((p) => {
     const ctx = contextFor(p, binding, config, cohort);
@@ -125,56 +152,75 @@ export function buildRound(o: FixtureOptions): Fixture {
     return { ...p, ctx, state, ad: message, input: new Uint32Array(sodium.randombytes_buf(4 * length).slice().buffer) };
   });
   const byId = new Map(devices.map((d) => [d.id, d]));
-  const noShares = new Set((o.noShares ?? []).map((k) => devices[k]!.id));
-  const noMasked = new Set((o.noMasked ?? []).map((k) => devices[k]!.id));
+  const ids = (list: readonly number[] | undefined) => new Set((list ?? []).map((k) => devices[k]!.id));
+  const noReveal = ids(o.noReveal);
+  const noShares = ids(o.noShares);
+  const noMasked = ids(o.noMasked);
+  const junk = new Set((o.junk ?? []).map(([from, to]) => `${devices[from]!.id}>${devices[to]!.id}`));
   const keys = devices.map((d) => d.ad);
+  const graphReveals: Reveal[] = [];
   const outbox = new Map<string, { to: string; ciphertext: Uint8Array }[]>();
+  const complaints = new Map<string, string[]>();
   const masked = new Map<string, Uint32Array>();
   const confirmations: { deviceId: string; signature: Uint8Array }[] = [];
-  const reveals = new Map<string, ReturnType<typeof reveal>>();
+  const unmasked = new Map<string, ReturnType<typeof reveal>>();
   const deliveriesFor = (id: string) => [...outbox.entries()].flatMap(([from, list]) => list.filter((b) => b.to === id).map((b) => ({ from, ciphertext: b.ciphertext })));
+  const unpairedFor = (id: string) => [...complaints.entries()].filter(([, named]) => named.includes(id)).map(([by]) => by).sort();
 
-  if (stop > ORDER.indexOf('keys')) {
-    for (const d of devices) if (!noShares.has(d.id)) outbox.set(d.id, shareKeys(d.ctx, d.state, keys));
+  if (past('keys')) for (const d of devices) if (!noReveal.has(d.id)) graphReveals.push({ deviceId: d.id, secret: revealGraph(d.ctx, d.state, keys) });
+  if (past('seed')) {
+    for (const d of devices) {
+      if (noReveal.has(d.id) || noShares.has(d.id)) continue;
+      const sealed = shareKeys(d.ctx, d.state, graphReveals);
+      // A junk bundle: the dealer's real ciphertext for someone else, which the recipient cannot open.
+      outbox.set(d.id, sealed.map((b) => (junk.has(`${d.id}>${b.to}`) ? { to: b.to, ciphertext: flip(b.ciphertext, 40) } : b)));
+    }
   }
-  if (stop > ORDER.indexOf('deliver')) {
-    for (const d of devices) if (outbox.has(d.id) && !noMasked.has(d.id)) masked.set(d.id, maskedInput(d.ctx, d.state, deliveriesFor(d.id), d.input));
+  if (past('deliver')) for (const id of outbox.keys()) complaints.set(id, checkDelivery(byId.get(id)!.ctx, byId.get(id)!.state, deliveriesFor(id)));
+  if (past('masking')) {
+    for (const id of complaints.keys()) if (!noMasked.has(id)) masked.set(id, maskedInput(byId.get(id)!.ctx, byId.get(id)!.state, unpairedFor(id), byId.get(id)!.input));
   }
   const survivors = [...masked.keys()].sort();
   const dropped = [...outbox.keys()].filter((id) => !masked.has(id)).sort();
-  if (stop > ORDER.indexOf('survivors')) {
+  if (past('survivors')) {
     for (const id of survivors) {
       const d = byId.get(id)!;
       confirmations.push({ deviceId: id, signature: confirm(d.ctx, d.state, survivors, dropped) });
     }
   }
-  if (stop > ORDER.indexOf('unmask')) {
+  if (past('unmask')) {
     for (const id of survivors) {
       const d = byId.get(id)!;
-      reveals.set(id, reveal(d.ctx, d.state, survivors, dropped, confirmations));
+      unmasked.set(id, reveal(d.ctx, d.state, survivors, dropped, confirmations));
     }
   }
   const withGraph = devices.find((d) => d.state.graph.size > 0);
   return {
     binding,
+    settings: fixtureSettings(binding, config, cohort),
     config,
     cohort,
     devices,
     dev: (id) => byId.get(id)!,
     keys,
+    keyList: keyListDigest(sodium, binding, keys),
+    graphReveals,
+    seed: graphSeed(sodium, binding, graphReveals),
     outbox,
     deliveriesFor,
+    complaints,
+    unpairedFor,
     masked,
     lists: { survivors, dropped },
     confirmations,
-    reveals,
+    unmasked,
     graph: withGraph ? withGraph.state.graph : new Map(),
   };
 }
 
 /** A snapshot of what a device's state holds that could leak, to compare before and after a refused step. */
-export function secretsSnapshot(state: DeviceRoundState): { stage: string; revealed: number; held: string[]; sharedWithMe: string[]; signed: boolean } {
-  return { stage: state.stage, revealed: state.revealed.size, held: [...state.held.keys()].sort(), sharedWithMe: [...state.sharedWithMe].sort(), signed: state.signedLists !== undefined };
+export function secretsSnapshot(state: DeviceRoundState): { step: string; revealed: number; held: string[]; dealt: string[]; partners: string[]; signed: boolean } {
+  return { step: state.step, revealed: state.revealed.size, held: [...state.held.keys()].sort(), dealt: [...state.dealt].sort(), partners: [...state.partners].sort(), signed: state.signed !== undefined };
 }
 
 // ---- the honest server with real participants -----------------------------------------------------------
@@ -195,9 +241,10 @@ export async function relayRound(
   options: SecureRoundOptions,
   participants: ReadonlyMap<string, Participant>,
   tamper: (to: string, message: ServerMessage) => ServerMessage = (_to, m) => m,
-): Promise<{ outcome: RoundOutcome | undefined; exchanges: Exchange[] }> {
+): Promise<{ outcome: RoundOutcome | undefined; exchanges: Exchange[]; refusals: { to: string; error: ProtocolError }[] }> {
   const round = createSecureRound(options);
   const exchanges: Exchange[] = [];
+  const refusals: { to: string; error: ProtocolError }[] = [];
   let announced = false;
   let queue = round.start();
   for (let guard = 0; guard < 50 && queue.length > 0; guard++) {
@@ -217,7 +264,14 @@ export async function relayRound(
         } else {
           parsed = parseClientMessage(JSON.stringify(reply.message), LIMITS) as RoundMessage;
         }
-        next.push(...round.receive(to, parsed, reply.kind === 'binary' ? reply.bytes.length : JSON.stringify(reply.message).length));
+        try {
+          next.push(...round.receive(to, parsed, reply.kind === 'binary' ? reply.bytes.length : JSON.stringify(reply.message).length));
+        } catch (err) {
+          // A refusal goes back to the device (as the gateway would send it); the round goes on.
+          if (!(err instanceof ProtocolError)) throw err;
+          if (err instanceof MemberDropped) next.push(...err.outgoing);
+          refusals.push({ to, error: err });
+        }
       }
     }
     if (next.length === 0 && round.stage !== 'done') next.push(...round.expire());
@@ -228,7 +282,7 @@ export async function relayRound(
     }
     queue = next;
   }
-  return { outcome: round.outcome, exchanges };
+  return { outcome: round.outcome, exchanges, refusals };
 }
 
 /** ℓ, the Ed25519 group order. */
