@@ -104,6 +104,29 @@ export function runStoreConformance(name: string, newStore: () => Store | Promis
         await expect(store.touchDevice(deviceIdOf(3), 1)).rejects.toMatchObject({ code: 'store.not_found' });
       });
 
+      it('touchDevices moves each lastSeen forward in one call, skips devices not registered, and counts what moved', async () => {
+        await store.registerDevice(deviceIdOf(2), 100);
+        await store.registerDevice(deviceIdOf(3), 100);
+        const seen = [
+          { deviceId: deviceIdOf(2), at: 500 },
+          { deviceId: deviceIdOf(3), at: 50 }, // older than its lastSeen: unchanged
+          { deviceId: deviceIdOf(9), at: 700 }, // not registered (deleted since it was seen): skipped
+          { deviceId: deviceIdOf(2), at: 400 },
+        ];
+        expect(await store.touchDevices(seen)).toBe(1);
+        expect((await store.getDevice(deviceIdOf(2)))?.lastSeen).toBe(500);
+        expect((await store.getDevice(deviceIdOf(3)))?.lastSeen).toBe(100);
+        expect(await store.getDevice(deviceIdOf(9))).toBeUndefined();
+        expect(await store.touchDevices([])).toBe(0);
+      });
+
+      it('touchDevices refuses a bad id or time as store.invalid, writing nothing', async () => {
+        await store.registerDevice(deviceIdOf(2), 100);
+        await expect(store.touchDevices([{ deviceId: deviceIdOf(2), at: 200 }, { deviceId: 'short', at: 300 }])).rejects.toMatchObject({ code: 'store.invalid' });
+        await expect(store.touchDevices([{ deviceId: deviceIdOf(2), at: 200 }, { deviceId: deviceIdOf(2), at: -1 }])).rejects.toMatchObject({ code: 'store.invalid' });
+        expect((await store.getDevice(deviceIdOf(2)))?.lastSeen).toBe(100);
+      });
+
       it('setConsent updates and returns the record, and refuses an unknown device', async () => {
         const id = deviceIdOf(4);
         await store.registerDevice(id, 1);
