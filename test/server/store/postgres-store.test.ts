@@ -28,7 +28,9 @@ import { PostgresStore, postgresKeysPath } from '../../../server/store/postgres-
 import type { Receipt } from '../../../shared/protocol/deletion';
 import type { UserHistory } from '../../../shared/data/interactions';
 import { generateSigningKeyPair } from '../../../shared/secagg/sign';
+import { startupProblems } from '../../../server/store/startup-check';
 import type { ReceiptContext, RoundCommit, Store } from '../../../server/store/store';
+import { ensureInitialModel } from '../../../server/training/initial-model';
 import { execute, freshDatabase, freshSchema, pgDump, testServer } from '../../support/postgres-database';
 import { deviceIdOf, initOf, provenanceOf, runStoreConformance } from './store.conformance';
 import { runForgettingConformance } from './forgetting.conformance';
@@ -304,6 +306,22 @@ describe('opening', () => {
     try {
       expect((await store.getDevice(deviceIdOf(4)))?.registeredAt).toBe(1);
       expect(store.keys.refs()).toEqual(live);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('the start-up check on PostgreSQL (no integrity_check pragma: the files\' checksums still apply)', () => {
+  it('passes a store as written, and reports a checkpoint whose bytes were changed in the database', async () => {
+    const url = await freshSchema(database.url);
+    const store = await openAt(url, freshKeysPath());
+    try {
+      await ensureInitialModel(store, { items: 20, shards: 1, now: () => 1_000 });
+      expect(await startupProblems(store)).toEqual([]);
+      // One bit of the training table flipped in place, as a bad disk or a stray UPDATE would.
+      await execute(url, 'UPDATE checkpoints SET training = set_byte(training, 40, get_byte(training, 40) # 1)');
+      expect(await startupProblems(store)).toEqual([expect.stringContaining('does not match its recorded SHA-256')]);
     } finally {
       await store.close();
     }
