@@ -23,7 +23,7 @@ import type { RoundHost } from './rounds/host';
 import type { Store } from './store/store';
 import { createGateway, WS_PATH } from './ws/gateway';
 import { resolveLimits, type GatewayLimits } from './ws/limits';
-import type { EnrollmentPolicy } from './ws/registration';
+import type { EnrollmentPolicy } from './enrollment/policy';
 
 /** Vector length when neither the options nor a stored model give one: 2^20 words (4 MiB frames). */
 export const FALLBACK_VECTOR_LENGTH = 1 << 20;
@@ -75,7 +75,7 @@ export interface RunningServer {
 }
 
 /** The update-vector length for the latest stored model, if there is one. */
-async function modelVectorLength(store: Store): Promise<number | undefined> {
+export async function modelVectorLength(store: Store): Promise<number | undefined> {
   const model = await store.latestModel();
   if (!model) return undefined;
   const { header } = decodeModelHeader(splitServedFile(model.data)[0]!);

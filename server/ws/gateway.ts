@@ -14,7 +14,8 @@ import { Connection, type ConnectionContext } from './connection';
 import { LastSeenBatcher } from './last-seen';
 import { maskedFrameBytes, maxPayloadBytes, textMessageBytes, type GatewayLimits } from './limits';
 import { AddressCounter } from './per-address';
-import { createRegistrar, type EnrollmentPolicy } from './registration';
+import type { EnrollmentPolicy } from '../enrollment/policy';
+import { createRegistrar } from './registration';
 
 export const WS_PATH = '/v1/ws';
 /** How long close() waits for peers to answer the closing handshake before dropping them. */

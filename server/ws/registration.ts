@@ -4,13 +4,10 @@
 import { deviceKeyHash } from '../../shared/protocol/deletion';
 import { ProtocolError } from '../../shared/protocol/errors';
 import { devicePublicKey } from '../device-id';
+import type { EnrollmentPolicy } from '../enrollment/policy';
 import { enrollmentTokenHash } from '../enrollment/tokens';
 import type { DeviceRecord, Store } from '../store/store';
 import { AddressBuckets } from './per-address';
-
-export const ENROLLMENT_POLICIES = ['open', 'token'] as const;
-/** Who may register a device: anyone (`open`), or whoever holds an unused token (`token`). */
-export type EnrollmentPolicy = (typeof ENROLLMENT_POLICIES)[number];
 
 const SECONDS_PER_HOUR = 3600;
 
