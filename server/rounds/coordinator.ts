@@ -12,7 +12,7 @@ import { sodiumRandomBytes } from '../../shared/secagg/random';
 import { checkEndOfRoundSettings, type EndOfRoundSettings } from '../../models/federated/end-of-round';
 import type { Store } from '../store/store';
 import { finishRound } from '../training/finish-round';
-import { refusal } from '../training/privacy-account';
+import { charge, refusal } from '../training/privacy-account';
 import { activePrivacy, roundConfig } from '../training/round-config';
 import { sampleCohort } from '../training/sampling';
 import { loadShards, type ShardView } from '../training/shard-state';
@@ -180,19 +180,36 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
     // A device contributes at most once per model: after a rollback, those who trained on this model already sit out.
     const already = await store.contributedAt(shard, step, connected);
     const eligible = connected.filter((d) => !already.has(d));
+    const rule = already.size > 0 ? ` (after a rollback, only devices that never trained on this model may train on it: ${already.size} of ${connected.length} connected already did)` : '';
+    // Decided from the population alone, before any draw: nothing is drawn, so nothing is charged.
+    if (eligible.length < settings.minCohort) return { status: 'skipped', reason: `shard ${shard}: ${eligible.length} eligible devices; a round needs at least ${settings.minCohort} distinct enrolled devices${rule}`, shard };
     const attempt = await store.roundsAt(shard, lineage, step);
     const cohort = sampleCohort(o.samplingKey, { shard, lineage, step, attempt }, eligible, settings.samplingRate);
-    const tooFew = (needed: number): RoundSummary => {
-      const rule = already.size > 0 ? ` (after a rollback, only devices that never trained on this model may train on it: ${already.size} of ${connected.length} connected already did)` : '';
-      return { status: 'skipped', reason: `shard ${shard}: sampled ${cohort.length} of ${eligible.length} eligible devices; a round needs at least ${needed} distinct enrolled devices${rule}`, shard };
+    // A round skipped because of its draw (too few sampled, or no safe configuration for the cohort drawn) is recorded
+    // as an attempt, so the next draw is fresh, and with DP it is charged like a round that ran. Charged rather than
+    // decided before the draw: a Poisson draw can fall below any floor the secure round needs, so only a draw can tell
+    // whether a round runs, and whether it runs then depends on who was sampled. The accountant's ε is that of the
+    // mechanism in which every draw runs: it holds only if every draw is composed, skipped ones too (left free, a
+    // server could redraw until it liked a cohort). The real run differs from that mechanism only on the draws below
+    // the floor (README, Differential privacy as run). With q = 1 the cohort is the population: nothing was drawn.
+    const skippedAfterDraw = async (reason: string): Promise<RoundSummary> => {
+      if (settings.samplingRate === 1) return { status: 'skipped', reason, shard };
+      const account = privacy ? charge(views[shard]!.account, { samplingRate: settings.samplingRate, noiseMultiplier: privacy.noiseMultiplier }) : null;
+      const recorded = `${reason}${account ? ' (charged to the privacy account: the cohort was drawn)' : ''}`;
+      await store.roundSkipped({ shard, lineage, step, sessionId: b64(sodium, sodium.randombytes_buf(16)), cohortSize: cohort.length, reason: recorded.slice(0, 500), at: now(), account });
+      if (account) views[shard] = { ...views[shard]!, account };
+      log('round.skipped', { shard, cohort: cohort.length, charged: account !== null });
+      return { status: 'skipped', reason: recorded, shard };
     };
+    const tooFew = (needed: number): Promise<RoundSummary> =>
+      skippedAfterDraw(`shard ${shard}: sampled ${cohort.length} of ${eligible.length} eligible devices; a round needs at least ${needed} distinct enrolled devices${rule}`);
     if (cohort.length < settings.minCohort) return tooFew(settings.minCohort);
     const layout = { items: view.models.training.table.items, dim: view.models.training.table.dim };
     let planned;
     try {
       planned = roundConfig(cohort.length, layout, settings);
     } catch (err) {
-      return { status: 'skipped', reason: `shard ${shard}, cohort of ${cohort.length}: ${(err as Error).message}`, shard };
+      return skippedAfterDraw(`shard ${shard}, cohort of ${cohort.length}: ${(err as Error).message}`);
     }
     const { config, noise } = planned;
     // Every cohort member is an enrolled, authenticated device (the gateway admits no others).

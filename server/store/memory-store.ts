@@ -28,12 +28,13 @@ import type {
   RoundRecord,
   ServerIdentity,
   ShardRecord,
+  SkippedRound,
   Store,
   StoredIdentity,
   TokenRegistration,
   TokenRevocation,
 } from './store';
-import { checkDeletionCompletion, checkDeviceId, checkEnrollmentBatch, checkIdentity, checkInitialisation, checkLimit, checkNewDeletion, checkNewRound, checkReason, checkRevocation, checkRoundAbort, checkRoundCommit, checkSeen, checkShard, checkTime, checkTokenHash, sha256Hex } from './validate';
+import { checkDeletionCompletion, checkDeviceId, checkEnrollmentBatch, checkIdentity, checkInitialisation, checkLimit, checkNewDeletion, checkNewRound, checkReason, checkRevocation, checkRoundAbort, checkRoundCommit, checkSkippedRound, checkSeen, checkShard, checkTime, checkTokenHash, sha256Hex } from './validate';
 
 const copyModel = (m: ModelVersion): ModelVersion => ({ ...structuredClone({ ...m, data: undefined }), data: m.data.slice() });
 const copyDeletion = (d: DeletionRecord): DeletionRecord => structuredClone(d);
@@ -314,6 +315,19 @@ export class MemoryStore implements Store {
     if (end.endedAt < r.startedAt) throw new StoreError('store.invalid', 'endedAt is before the round started');
     Object.assign(r, { status: 'aborted', reason: end.reason, endedAt: end.endedAt, survivors: end.survivors });
     return { ...r };
+  }
+
+  async roundSkipped(skip: SkippedRound): Promise<RoundRecord> {
+    const account = checkSkippedRound(skip);
+    const shard = this.shards[skip.shard];
+    if (!shard) throw new StoreError('store.not_found', `no shard ${skip.shard}`);
+    const step = this.latestCheckpoint(skip.shard)!.step;
+    if (shard.lineage !== skip.lineage || step !== skip.step) throw new StoreError('store.conflict', `shard ${skip.shard} is at lineage ${shard.lineage} step ${step}, not ${skip.lineage}/${skip.step}`);
+    if (this.rounds.some((r) => r.sessionId === skip.sessionId && r.round === 1)) throw new StoreError('store.conflict', 'round 1 of that session was already started');
+    const record: RoundRecord = { id: (this.rounds.at(-1)?.id ?? 0) + 1, shard: skip.shard, lineage: skip.lineage, step: skip.step, sessionId: skip.sessionId, round: 1, status: 'aborted', reason: skip.reason, startedAt: skip.at, endedAt: skip.at, cohortSize: skip.cohortSize, survivors: 0 };
+    this.rounds.push(record);
+    if (account) shard.account = structuredClone(account);
+    return { ...record };
   }
 
   async abortOpenRounds(reason: string, at: number): Promise<number> {

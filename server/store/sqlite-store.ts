@@ -36,13 +36,14 @@ import type {
   RoundRecord,
   ServerIdentity,
   ShardRecord,
+  SkippedRound,
   Store,
   StoredIdentity,
   TokenRegistration,
   TokenRevocation,
 } from './store';
 import { modelProvenanceSchema, privacyAccountSchema } from './store';
-import { checkDeletionCompletion, checkDeviceId, checkEnrollmentBatch, checkIdentity, checkInitialisation, checkLimit, checkNewDeletion, checkNewRound, checkReason, checkRevocation, checkRoundAbort, checkRoundCommit, checkSeen, checkShard, checkTime, checkTokenHash, sha256Hex } from './validate';
+import { checkDeletionCompletion, checkDeviceId, checkEnrollmentBatch, checkIdentity, checkInitialisation, checkLimit, checkNewDeletion, checkNewRound, checkReason, checkRevocation, checkRoundAbort, checkRoundCommit, checkSkippedRound, checkSeen, checkShard, checkTime, checkTokenHash, sha256Hex } from './validate';
 
 /** WAL bytes kept after a checkpoint; without a limit the file stays at its high-water mark. */
 const JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
@@ -576,6 +577,28 @@ export class SqliteStore implements Store {
       return this.q("UPDATE rounds SET status = 'aborted', reason = ?, ended_at = ?, survivors = ? WHERE id = ? RETURNING *").get(end.reason, end.endedAt, end.survivors, id) as RoundRow;
     });
     return toRound(finish.immediate());
+  }
+
+  async roundSkipped(skip: SkippedRound): Promise<RoundRecord> {
+    const account = checkSkippedRound(skip);
+    const record = this.db.transaction(() => {
+      const lineage = this.shardLineage(skip.shard);
+      if (lineage === undefined) throw new StoreError('store.not_found', `no shard ${skip.shard}`);
+      const step = this.latestCheckpointRow(skip.shard)!.step;
+      if (lineage !== skip.lineage || step !== skip.step) throw new StoreError('store.conflict', `shard ${skip.shard} is at lineage ${lineage} step ${step}, not ${skip.lineage}/${skip.step}`);
+      let row: RoundRow;
+      try {
+        row = this.db
+          .prepare("INSERT INTO rounds (shard, lineage, step, session_id, round, status, reason, started_at, ended_at, cohort_size, survivors) VALUES (?, ?, ?, ?, 1, 'aborted', ?, ?, ?, ?, 0) RETURNING *")
+          .get(skip.shard, skip.lineage, skip.step, skip.sessionId, skip.reason, skip.at, skip.at, skip.cohortSize) as RoundRow;
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new StoreError('store.conflict', 'round 1 of that session was already started');
+        throw err;
+      }
+      if (account) this.q('UPDATE shards SET account = ? WHERE shard = ?').run(JSON.stringify(account), skip.shard);
+      return row;
+    });
+    return toRound(record.immediate());
   }
 
   async abortOpenRounds(reason: string, at: number): Promise<number> {

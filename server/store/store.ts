@@ -204,6 +204,24 @@ export interface RoundAbort {
   endedAt: number;
 }
 
+/**
+ * A round whose cohort was drawn but that did not run because of the draw (too few devices sampled for a secure
+ * round). It counts as an attempt at its (shard, lineage, step), so the next draw is fresh; with DP, whether it ran
+ * depended on who was sampled, so the draw is charged like a round that ran (see server/rounds/coordinator.ts).
+ */
+export interface SkippedRound {
+  shard: number;
+  lineage: number;
+  step: number;
+  sessionId: string;
+  /** Devices drawn. */
+  cohortSize: number;
+  reason: string;
+  at: number;
+  /** The shard's account with this round charged; null leaves the account as it is (a round without DP). */
+  account: PrivacyAccount | null;
+}
+
 /** The server's Ed25519 identity (libsodium layout: 64-byte private key = seed ‖ public key). */
 export interface ServerIdentity {
   publicKey: Uint8Array;
@@ -391,6 +409,13 @@ export interface Store {
   roundStarted(round: NewRound): Promise<RoundRecord>;
   /** Close a round that aborted. Unknown id: 'store.not_found'; already ended: 'store.conflict'. */
   roundAborted(id: number, end: RoundAbort): Promise<RoundRecord>;
+  /**
+   * Record a round skipped after its cohort was drawn, in one transaction: an aborted round (round 1 of `sessionId`,
+   * started and ended at `at`, no survivors; counted by roundsAt) and, unless `account` is null, the shard's account.
+   * 'store.conflict' when the shard is not at (lineage, step) or the session was seen before; 'store.not_found' for an
+   * unknown shard.
+   */
+  roundSkipped(skip: SkippedRound): Promise<RoundRecord>;
   /** Abort every round still open (at start-up: a round cannot outlive the process that ran it); returns how many. */
   abortOpenRounds(reason: string, at: number): Promise<number>;
   /** Newest first. */

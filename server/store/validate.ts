@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { MAX_SHARDS } from '../../models/served-file';
 import { devicePublicKey } from '../device-id';
 import { StoreError } from './errors';
-import { modelProvenanceSchema, privacyAccountSchema, type DeletionCompletion, type DeviceSeen, type EnrollmentBatch, type Initialisation, type ModelProvenance, type NewDeletion, type NewRound, type PrivacyAccount, type RoundAbort, type RoundCommit, type ServerIdentity, type TokenRevocation } from './store';
+import { modelProvenanceSchema, privacyAccountSchema, type DeletionCompletion, type DeviceSeen, type EnrollmentBatch, type Initialisation, type ModelProvenance, type NewDeletion, type NewRound, type PrivacyAccount, type RoundAbort, type RoundCommit, type ServerIdentity, type SkippedRound, type TokenRevocation } from './store';
 
 /** Lower-case hex SHA-256 of a file. */
 export function sha256Hex(bytes: Uint8Array): string {
@@ -136,6 +136,13 @@ export function checkRoundAbort(end: RoundAbort): void {
   checkReason(end.reason);
   checkCount(end.survivors, 'survivors');
   checkTime(end.endedAt, 'endedAt');
+}
+
+/** Check a round skipped after sampling; returns its account as parsed (null: none to store). */
+export function checkSkippedRound(skip: SkippedRound): PrivacyAccount | null {
+  checkNewRound({ shard: skip.shard, lineage: skip.lineage, step: skip.step, sessionId: skip.sessionId, round: 1, cohortSize: skip.cohortSize, startedAt: skip.at });
+  checkReason(skip.reason);
+  return skip.account === null ? null : checkAccount(skip.account);
 }
 
 /** Refuse a server key pair of the wrong shape (32-byte public, 64-byte libsodium private key). */
