@@ -55,13 +55,14 @@ import type {
   RoundRecord,
   ServerIdentity,
   ShardRecord,
+  SkippedRound,
   Store,
   StoredIdentity,
   TokenRegistration,
   TokenRevocation,
 } from './store';
 import { modelProvenanceSchema, privacyAccountSchema } from './store';
-import { checkDeletionCompletion, checkDeviceId, checkEnrollmentBatch, checkIdentity, checkInitialisation, checkLimit, checkNewDeletion, checkNewRound, checkReason, checkRevocation, checkRoundAbort, checkRoundCommit, checkSeen, checkShard, checkTime, checkTokenHash, sha256Hex } from './validate';
+import { checkDeletionCompletion, checkDeviceId, checkEnrollmentBatch, checkIdentity, checkInitialisation, checkLimit, checkNewDeletion, checkNewRound, checkReason, checkRevocation, checkRoundAbort, checkRoundCommit, checkSeen, checkSkippedRound, checkShard, checkTime, checkTokenHash, sha256Hex } from './validate';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -682,6 +683,32 @@ export class PostgresStore implements Store {
       if (end.endedAt < row.started_at) throw new StoreError('store.invalid', 'endedAt is before the round started');
       const updated = await this.one<RoundRow & Row>(c, "UPDATE rounds SET status = 'aborted', reason = $1, ended_at = $2, survivors = $3 WHERE id = $4 RETURNING *", [end.reason, end.endedAt, end.survivors, id]);
       return toRound(updated!);
+    });
+  }
+
+  async roundSkipped(skip: SkippedRound): Promise<RoundRecord> {
+    const account = checkSkippedRound(skip);
+    return this.transaction(async (c) => {
+      // The shard's row locked: its position cannot move, nor its account change, before this commits.
+      const shard = await this.one<{ lineage: number }>(c, 'SELECT lineage FROM shards WHERE shard = $1 FOR UPDATE', [skip.shard]);
+      if (!shard) throw new StoreError('store.not_found', `no shard ${skip.shard}`);
+      const step = (await this.headRow(c, skip.shard))!.step;
+      if (shard.lineage !== skip.lineage || step !== skip.step) throw new StoreError('store.conflict', `shard ${skip.shard} is at lineage ${shard.lineage} step ${step}, not ${skip.lineage}/${skip.step}`);
+      const conflict = () => new StoreError('store.conflict', 'round 1 of that session was already started');
+      if (await this.one(c, 'SELECT 1 FROM rounds WHERE session_id = $1 AND round = 1', [skip.sessionId])) throw conflict();
+      let row: RoundRow | undefined;
+      try {
+        row = await this.one<RoundRow & Row>(
+          c,
+          "INSERT INTO rounds (shard, lineage, step, session_id, round, status, reason, started_at, ended_at, cohort_size, survivors) VALUES ($1, $2, $3, $4, 1, 'aborted', $5, $6, $6, $7, 0) RETURNING *",
+          [skip.shard, skip.lineage, skip.step, skip.sessionId, skip.reason, skip.at, skip.cohortSize],
+        );
+      } catch (err) {
+        if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw conflict();
+        throw err;
+      }
+      if (account) await c.query('UPDATE shards SET account = $1 WHERE shard = $2', [JSON.stringify(account), skip.shard]);
+      return toRound(row!);
     });
   }
 
