@@ -7,7 +7,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import type { Sodium } from '../../shared/secagg/sodium';
 import type { MaskApplier } from '../../shared/secagg/masking';
 import { ProtocolError } from '../../shared/protocol/errors';
-import { checkPrivacySettings, type PrivacySettings } from '../../shared/dp/mechanism';
+import { checkPrivacySettings, type PrivacySettings, type RoundNoise } from '../../shared/dp/mechanism';
+import type { RoundConfig } from '../../shared/protocol/messages';
 import { sodiumRandomBytes } from '../../shared/secagg/random';
 import { checkEndOfRoundSettings, type EndOfRoundSettings } from '../../models/federated/end-of-round';
 import type { Store } from '../store/store';
@@ -59,6 +60,12 @@ export interface CoordinatorOptions {
   randomBytes?: (n: number) => Uint8Array;
   now?: () => number;
   log?: (event: string, fields: Record<string, unknown>) => void;
+  /**
+   * What the server observed of each committed round: the decoded sum the end of round released to the server step
+   * (central noise included), and the configuration and noise the round was run with. For audits and the tests that
+   * measure the noise in it; it holds no device identifier, and is never logged.
+   */
+  onRelease?: (release: { roundId: number; shard: number; contributors: number; released: Float64Array; config: RoundConfig; noise: RoundNoise }) => void;
 }
 
 /** The coordinator is the gateway's RoundHost, plus the operator's and the deletion service's handle. */
@@ -258,6 +265,7 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
         throw err;
       }
       views[shard] = finished.view;
+      o.onRelease?.({ roundId: record.id, shard, contributors: outcome.contributors.length, released: finished.released, config, noise });
       log('round.committed', { roundId: record.id, shard, modelVersion: finished.version.version, sha256: finished.version.sha256.slice(0, 12) });
       // Durable now (the commit returned after its fsync): only now may devices hear that the round completed.
       dispatch(a, round.announce({ status: 'completed', modelVersion: finished.version.version }));

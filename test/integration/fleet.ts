@@ -42,7 +42,7 @@ export async function startDevice(o: {
   sodium: Sodium;
   history: History;
   dropAt?: ServerMessage['type'];
-  participant?: Partial<Pick<ParticipantOptions, 'onLog' | 'minDeviceNoiseStd'>>;
+  participant?: Partial<Pick<ParticipantOptions, 'onLog' | 'minDeviceNoiseStd' | 'computeUpdate'>>;
 }): Promise<Device> {
   const { sodium, server } = o;
   const identity = generateSigningKeyPair(sodium);
