@@ -69,7 +69,7 @@ async function personalItems(): Promise<{ title: string; categories: string; sco
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  server = await startLauncher(['--port', '0', '--data-dir', join(dir, 'data'), '--round-interval', '1', '--demo-devices', String(FLEET), '--log-level', 'info']);
+  server = await startLauncher(['--port', '0', '--data-dir', join(dir, 'data'), '--round-interval', '3', '--demo-devices', String(FLEET), '--log-level', 'info']);
   await server.line(/^fleet: \d+ devices connected/);
   browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 360, height: 780 }, acceptDownloads: true });
