@@ -12,6 +12,11 @@ export default defineConfig({
     // The wasm files of the tfjs backend stay files (the worker fetches them), never inlined data: URLs.
     assetsInlineLimit: 0,
     chunkSizeWarningLimit: 2048,
+    // The service worker is a second entry with a fixed name at the root, so its scope is the whole app.
+    rollupOptions: {
+      input: { main: fileURLToPath(new URL('./index.html', import.meta.url)), sw: fileURLToPath(new URL('./client/app/sw.ts', import.meta.url)) },
+      output: { entryFileNames: (chunk) => (chunk.name === 'sw' ? 'sw.js' : 'assets/[name]-[hash].js') },
+    },
   },
   worker: { format: 'es' },
   resolve: { alias: { '@tensorflow/tfjs-node': fileURLToPath(new URL('./client/worker/no-native-tfjs.ts', import.meta.url)) } },

@@ -11,7 +11,7 @@ export const DEFAULT_APP_DIR = join(ROOT, 'dist', 'app');
 export const STAMP = '.built';
 
 /** What the app is built from: files and folders under the root. */
-export const APP_SOURCES = ['index.html', 'vite.config.ts', 'package-lock.json', 'client', 'shared', 'models'];
+export const APP_SOURCES = ['index.html', 'vite.config.ts', 'package-lock.json', 'launcher/build.ts', 'client', 'shared', 'models'];
 
 /** The newest modification time (ms) under a file or folder. */
 export function newestMtime(path: string): number {
@@ -38,7 +38,8 @@ export function staleReason(appDir: string, root = ROOT, sources = APP_SOURCES):
 export function buildApp(appDir: string, root = ROOT, log: (line: string) => void = () => {}): Promise<void> {
   const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [vite, 'build', '--outDir', appDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A production build whatever the caller's NODE_ENV (vitest sets it to "test", which Vite would honour).
+    const child = spawn(process.execPath, [vite, 'build', '--outDir', appDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
     let output = '';
     const collect = (d: Buffer) => {
       output += d.toString();

@@ -6,7 +6,7 @@ import { ConfigError } from '../server/config';
 import { run, StartupError, type Running } from '../server/run';
 import { buildApp, DEFAULT_APP_DIR, staleReason } from './build';
 import { startFleetProcess, type FleetProcess } from './fleet-process';
-import { demoRefusal, launchUsage, parseLaunch, type LaunchInvocation } from './options';
+import { demoRefusal, launchUsage, parseLaunch, withDemoHeadroom, type LaunchInvocation } from './options';
 
 function fail(message: string): never {
   process.stderr.write(`confidant: ${message}\n`);
@@ -51,7 +51,7 @@ if (appDir === undefined) {
 
 let running: Running;
 try {
-  running = await run({ ...config, appDir }, demoDevices > 0 ? { demoDevices } : {});
+  running = await run({ ...withDemoHeadroom(config, demoDevices), appDir }, demoDevices > 0 ? { demoDevices } : {});
 } catch (err) {
   if (err instanceof StartupError) fail(err.message);
   throw err;

@@ -36,7 +36,7 @@ export function parseLaunch(argv: readonly string[], env: Readonly<Record<string
 
 /** The server's usage plus the launcher's flag. */
 export function launchUsage(): string {
-  return `${usage()}\n\nThe launcher (npm start) also takes:\n  --demo-devices N   simulated devices, one per vendored MovieLens user, training beside real ones (default ${DEFAULT_DEMO_DEVICES}, 0 = none; only under open enrollment); env ${ENV}\n\nWithout --app-dir it serves the web app from dist/app/, building it first when it is missing or older than its sources.`;
+  return `${usage()}\n\nThe launcher (npm start) also takes:\n  --demo-devices N   simulated devices, one per vendored MovieLens user, training beside real ones (default ${DEFAULT_DEMO_DEVICES}, 0 = none; only under open enrollment; N is added to the per-address limits, since they all connect from this machine); env ${ENV}\n\nWithout --app-dir it serves the web app from dist/app/, building it first when it is missing or older than its sources.`;
 }
 
 /**
@@ -44,7 +44,17 @@ export function launchUsage(): string {
  * only where enrollment is open (a deployment whose configuration names another enrollment policy gets none).
  */
 export function demoRefusal(config: Config): string | undefined {
-  const policy = (config as Config & { enrollment?: unknown }).enrollment;
-  if (policy === undefined || policy === 'open') return undefined;
-  return `demo devices enrol themselves, so they run only under the open enrollment policy (this server's is ${String(policy)})`;
+  if (config.enrollment === 'open') return undefined;
+  return `demo devices enrol themselves, so they run only under the open enrollment policy (this server's is ${config.enrollment})`;
+}
+
+/**
+ * The configuration with room for a demo fleet of `demoDevices`: they all connect and register from this machine's
+ * address, so their number is added to both per-address limits (0, no limit, stays 0).
+ */
+export function withDemoHeadroom(config: Config, demoDevices: number): Config {
+  if (demoDevices === 0) return config;
+  const add = (limit: number) => (limit === 0 ? 0 : limit + demoDevices);
+  const { maxConnectionsPerAddress, registrationsPerAddressPerHour } = config.wsLimits;
+  return { ...config, wsLimits: { ...config.wsLimits, maxConnectionsPerAddress: add(maxConnectionsPerAddress), registrationsPerAddressPerHour: add(registrationsPerAddressPerHour) } };
 }

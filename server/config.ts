@@ -11,6 +11,9 @@ import { END_OF_ROUND_DEFAULTS } from '../models/federated/end-of-round';
 import { MAX_SHARDS } from '../models/served-file';
 import { CHECKPOINT_SPACINGS, type CheckpointSpacing } from './training/checkpoint-policy';
 import { CHECKPOINT_DEFAULTS, DEFAULT_SHARDS, SAFETY_DEFAULTS } from './training/defaults';
+import { ENROLLMENT_POLICIES, type EnrollmentPolicy } from './enrollment/policy';
+import { DEFAULT_LIMITS, MIB, type GatewayLimits } from './ws/limits';
+import { isDatabaseUrl, redactDatabaseUrl } from './store/postgres-url';
 
 /** The project's own `.data/` (ignored by git), used when no data directory is given. */
 export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../.data/', import.meta.url));
@@ -23,6 +26,8 @@ export interface Config {
   port: number;
   hostname: string;
   dataDir: string;
+  /** The PostgreSQL URL of the store (undefined: SQLite in dataDir). Device keys stay in dataDir either way. */
+  database: string | undefined;
   logLevel: LogLevel;
   /** Words of the largest masked vector accepted (default: from the latest model). */
   maxVectorLength: number | undefined;
@@ -38,6 +43,10 @@ export interface Config {
   rateLimit: number;
   /** Express's `trust proxy`: false, or the number of proxy hops whose X-Forwarded-For is believed. */
   trustProxy: false | number;
+  /** Who may register a device (server/enrollment/policy.ts says what each promises). */
+  enrollment: EnrollmentPolicy;
+  /** The WebSocket side's resource limits (server/ws/limits.ts). */
+  wsLimits: Pick<GatewayLimits, 'maxConnectionsPerAddress' | 'registrationsPerAddressPerHour' | 'maxConcurrentRounds' | 'maxRoundBytes'>;
   /** Shards (SISA): fixed when the data directory is created. */
   shards: number;
   /** Checkpoints kept per shard, and how they are spaced. */
@@ -92,6 +101,12 @@ const hostName: Reader<string> = (raw, name) => {
   return raw;
 };
 
+/** A postgres:// URL; a bad one is named without its password. */
+const databaseUrl: Reader<string> = (raw, name) => {
+  if (!isDatabaseUrl(raw)) throw new ConfigError(`${name} must be a postgres:// or postgresql:// URL, got ${/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? `"${redactDatabaseUrl(raw)}"` : 'something else'}`);
+  return raw;
+};
+
 const proxyHops: Reader<false | number> = (raw, name) => {
   if (raw === 'false' || raw === '0') return false;
   if (raw === 'true') return 1;
@@ -114,11 +129,18 @@ export const OPTIONS = {
   port: option({ env: 'PORT', value: 'N', help: 'TCP port to listen on (0 picks a free one)', read: integer(0, 65535), default: 8080 }),
   host: option({ env: 'HOST', value: 'ADDR', help: 'address to listen on', read: hostName, default: '127.0.0.1' }),
   'data-dir': option({ env: 'CONFIDANT_DATA_DIR', value: 'DIR', help: 'where the database lives (created 0700 on first run)', read: path, default: DEFAULT_DATA_DIR }),
+  database: option<string | undefined>({ env: 'CONFIDANT_DATABASE_URL', value: 'URL', help: 'keep the state in PostgreSQL (postgres://USER:PASSWORD@HOST:PORT/DB) instead of SQLite in the data directory; device keys stay in the data directory', read: databaseUrl, default: undefined }),
   'log-level': option({ env: 'CONFIDANT_LOG_LEVEL', value: 'LEVEL', help: `one of ${LOG_LEVELS.join(', ')}`, read: oneOf(LOG_LEVELS, `one of ${LOG_LEVELS.join(', ')}`), default: 'info' as LogLevel }),
   catalogue: option<string | undefined>({ env: 'CONFIDANT_CATALOGUE', value: 'FILE', help: 'movies.csv of the item catalogue (default: the vendored MovieLens latest-small)', read: path, default: undefined }),
   'app-dir': option<string | undefined>({ env: 'CONFIDANT_APP_DIR', value: 'DIR', help: 'serve the web app built in DIR at / (npm start passes its build)', read: path, default: undefined }),
   'rate-limit': option({ env: 'CONFIDANT_RATE_LIMIT', value: 'N', help: 'anonymous HTTP requests per second per client address (0 = no limit)', read: integer(0, 1_000_000), default: 50 }),
   'trust-proxy': option<false | number>({ env: 'CONFIDANT_TRUST_PROXY', value: 'HOPS', help: 'believe X-Forwarded-For from this many reverse proxies (false = none)', read: proxyHops, default: false }),
+  enrollment: option({ env: 'CONFIDANT_ENROLLMENT', value: 'POLICY', help: 'who may register a device: open (anyone, any number of keys; demo and tests) or token (one single-use token per device, from npm run tokens -- issue N)', read: oneOf(ENROLLMENT_POLICIES, 'open or token'), default: 'open' as EnrollmentPolicy }),
+  // Per address: generous enough for a household or an office behind one NAT; a carrier-grade NAT may need more.
+  'max-connections-per-address': option({ env: 'CONFIDANT_MAX_CONNECTIONS_PER_ADDRESS', value: 'N', help: 'open WebSocket connections from one client address (0 = no limit)', read: integer(0, 1_000_000), default: 256 }),
+  'registrations-per-hour': option({ env: 'CONFIDANT_REGISTRATIONS_PER_HOUR', value: 'N', help: 'new devices one client address may register per hour: a burst of N, refilled at N per hour (0 = no limit)', read: integer(0, 1_000_000), default: 20 }),
+  'max-concurrent-rounds': option({ env: 'CONFIDANT_MAX_CONCURRENT_ROUNDS', value: 'N', help: 'rounds running at once (with --round-memory-mib, bounds the memory rounds take)', read: integer(1, 1024), default: DEFAULT_LIMITS.maxConcurrentRounds }),
+  'round-memory-mib': option({ env: 'CONFIDANT_ROUND_MEMORY_MIB', value: 'MIB', help: 'memory one round may hold for masked vectors and share ciphertexts, in MiB', read: integer(1, 65_536), default: DEFAULT_LIMITS.maxRoundBytes / MIB }),
   shards: option({ env: 'CONFIDANT_SHARDS', value: 'S', help: 'independent parts the model is trained in; deleting a device retrains one (fixed when the data directory is made)', read: integer(1, MAX_SHARDS), default: DEFAULT_SHARDS }),
   checkpoints: option({ env: 'CONFIDANT_CHECKPOINTS', value: 'K', help: 'checkpoints kept per shard (a deletion rolls back to one)', read: integer(2, 1000), default: CHECKPOINT_DEFAULTS.keep }),
   'checkpoint-spacing': option({ env: 'CONFIDANT_CHECKPOINT_SPACING', value: 'HOW', help: 'where kept checkpoints sit: uniform or exponential (dense near the latest)', read: oneOf(CHECKPOINT_SPACINGS, 'uniform or exponential'), default: CHECKPOINT_DEFAULTS.spacing }),
@@ -179,6 +201,7 @@ export function parseInvocation(argv: readonly string[], env: Readonly<Record<st
       port: v.port,
       hostname: v.host,
       dataDir: v['data-dir'],
+      database: v.database,
       logLevel: v['log-level'],
       maxVectorLength: v['max-vector-length'],
       maxCohort: v['max-cohort'],
@@ -187,6 +210,13 @@ export function parseInvocation(argv: readonly string[], env: Readonly<Record<st
       roundIntervalSeconds: v['round-interval'],
       rateLimit: v['rate-limit'],
       trustProxy: v['trust-proxy'],
+      enrollment: v.enrollment,
+      wsLimits: {
+        maxConnectionsPerAddress: v['max-connections-per-address'],
+        registrationsPerAddressPerHour: v['registrations-per-hour'],
+        maxConcurrentRounds: v['max-concurrent-rounds'],
+        maxRoundBytes: v['round-memory-mib'] * MIB,
+      },
       shards: v.shards,
       checkpoints: { keep: v.checkpoints, spacing: v['checkpoint-spacing'] },
       training: {

@@ -16,8 +16,11 @@ import { decodeModelHeader } from '../models/serialize';
 import { splitServedFile } from '../models/served-file';
 import { createCoordinator } from './rounds/coordinator';
 import { startRoundLoop } from './rounds/round-loop';
-import { createServer } from './server';
+import { createServer, modelVectorLength } from './server';
+import { MIB } from './ws/limits';
 import { SqliteStore } from './store/sqlite-store';
+import { openPostgresStore } from './store/postgres-store';
+import { redactDatabaseUrl } from './store/postgres-url';
 import { startupProblems } from './store/startup-check';
 import type { Store } from './store/store';
 import { ensureInitialModel } from './training/initial-model';
@@ -33,7 +36,7 @@ export type RunnableStore = Store & { integrityCheck?: () => string };
 
 /** What the launcher tells the server, and what can be swapped in (the crash suites use a weakened store). */
 export interface RunOverrides {
-  openStore?: (path: string) => RunnableStore;
+  openStore?: (path: string) => RunnableStore | Promise<RunnableStore>;
   /** The launcher's demo fleet size, stated on the model card (npm start sets it; the server cannot tell demo devices apart). */
   demoDevices?: number;
 }
@@ -58,10 +61,13 @@ export async function run(config: Config, overrides: RunOverrides = {}): Promise
   // 0700: the directory holds the server's private key and the device registry.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const logger = createLogger({ level: config.logLevel });
-  const databasePath = join(config.dataDir, 'confidant.sqlite');
+  // SQLite in the data directory by default; PostgreSQL with --database (its device keys still in the data directory).
+  const databasePath = config.database ? redactDatabaseUrl(config.database) : join(config.dataDir, 'confidant.sqlite');
   let store: RunnableStore;
   try {
-    store = (overrides.openStore ?? ((p) => SqliteStore.open(p)))(databasePath);
+    store = config.database
+      ? await openPostgresStore(config.database, config.dataDir, (err) => logger.warn({ err: err.message }, 'a PostgreSQL connection failed while idle'))
+      : await (overrides.openStore ?? ((p) => SqliteStore.open(p)))(databasePath);
   } catch (err) {
     throw new StartupError(`cannot open the database ${databasePath}: ${(err as Error).message}`);
   }
@@ -121,7 +127,14 @@ export async function run(config: Config, overrides: RunOverrides = {}): Promise
   const limits = {
     ...(config.maxVectorLength !== undefined ? { vectorLength: config.maxVectorLength } : {}),
     ...(config.maxCohort !== undefined ? { maxCohort: config.maxCohort } : {}),
+    ...config.wsLimits,
   };
+  // A round budget below one masked vector would refuse every round's first upload: refuse it now, naming the flag.
+  const vectorWords = config.maxVectorLength ?? (await modelVectorLength(store));
+  if (vectorWords !== undefined && config.wsLimits.maxRoundBytes < 4 * vectorWords) {
+    await store.close();
+    throw new StartupError(`--round-memory-mib ${config.wsLimits.maxRoundBytes / MIB} is less than one masked vector of this model (${vectorWords} words, ${((4 * vectorWords) / MIB).toFixed(2)} MiB): no round could complete`);
+  }
 
   let server: Awaited<ReturnType<typeof createServer>>;
   try {
@@ -136,6 +149,7 @@ export async function run(config: Config, overrides: RunOverrides = {}): Promise
       metrics,
       rateLimit: { limit: config.rateLimit, windowMs: 1000 },
       trustProxy: config.trustProxy,
+      enrollment: config.enrollment,
       serving: { catalogue, facts: { ...training, serverLearningRate, averaging, ...(overrides.demoDevices && { demoDevices: overrides.demoDevices }) } },
       ...(config.appDir && { appDir: config.appDir }),
       deletions,

@@ -23,6 +23,7 @@ import type { RoundHost } from './rounds/host';
 import type { Store } from './store/store';
 import { createGateway, WS_PATH } from './ws/gateway';
 import { resolveLimits, type GatewayLimits } from './ws/limits';
+import type { EnrollmentPolicy } from './enrollment/policy';
 
 /** Vector length when neither the options nor a stored model give one: 2^20 words (4 MiB frames). */
 export const FALLBACK_VECTOR_LENGTH = 1 << 20;
@@ -47,8 +48,10 @@ export interface ServerOptions {
   metrics?: Metrics;
   /** Anonymous HTTP requests per window per client address (default: off). */
   rateLimit?: RateLimit;
-  /** Express's `trust proxy` (default false). */
+  /** Express's `trust proxy` (default false); the WebSocket per-address limits count the same address. */
   trustProxy?: false | number;
+  /** Who may register a device over the WebSocket (default open). */
+  enrollment?: EnrollmentPolicy;
   /** The recommender's routes and the model card need the catalogue (in model row order) and the deployment's settings. */
   serving?: { catalogue: readonly ItemMeta[]; facts: DeploymentFacts };
   /** The deletion routes need the service (server/forgetting/deletion-service.ts). */
@@ -72,7 +75,7 @@ export interface RunningServer {
 }
 
 /** The update-vector length for the latest stored model, if there is one. */
-async function modelVectorLength(store: Store): Promise<number | undefined> {
+export async function modelVectorLength(store: Store): Promise<number | undefined> {
   const model = await store.latestModel();
   if (!model) return undefined;
   const { header } = decodeModelHeader(splitServedFile(model.data)[0]!);
@@ -106,7 +109,19 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   const server = createHttpServer(createApp({ store: options.store, logger, metrics, rateLimit: options.rateLimit ?? { limit: 0, windowMs: 1000 }, trustProxy: options.trustProxy ?? false, ...(serving && { serving }), ...(options.appDir && { appDir: options.appDir }), ...(options.deletions && { deletions: options.deletions }) }));
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
-  const gateway = createGateway({ server, store: options.store, host: options.host, sodium, identity, logger, limits, now, onRefusal: (code) => metrics.refusals.inc({ code, transport: 'ws' }) });
+  const gateway = createGateway({
+    server,
+    store: options.store,
+    host: options.host,
+    sodium,
+    identity,
+    logger,
+    limits,
+    now,
+    onRefusal: (code) => metrics.refusals.inc({ code, transport: 'ws' }),
+    enrollment: options.enrollment ?? 'open',
+    trustProxy: options.trustProxy ?? false,
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -117,7 +132,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   });
   const bound = (server.address() as AddressInfo).port;
   const authority = `${hostname.includes(':') ? `[${hostname}]` : hostname}:${bound}`;
-  logger.info({ url: `http://${authority}`, maxPayload: gateway.maxPayload, vectorLength: limits.vectorLength, maxCohort: limits.maxCohort }, 'listening');
+  logger.info({ url: `http://${authority}`, maxPayload: gateway.maxPayload, vectorLength: limits.vectorLength, maxCohort: limits.maxCohort, enrollment: options.enrollment ?? 'open' }, 'listening');
 
   return {
     url: `http://${authority}`,

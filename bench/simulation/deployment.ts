@@ -22,7 +22,8 @@ import { memorySpentModels, type SpentModels } from '../../client/rounds/spent-m
 import type { Store } from '../../server/store/store';
 import { STAGE_ORDER } from '../../shared/secagg/stages';
 import { finishRound } from '../../server/training/finish-round';
-import { roundConfig } from '../../server/training/round-config';
+import { activePrivacy, roundConfig } from '../../server/training/round-config';
+import { charge } from '../../server/training/privacy-account';
 import { SAFETY_DEFAULTS } from '../../server/training/defaults';
 import { sampleCohort } from '../../server/training/sampling';
 import { loadShards, type ShardView } from '../../server/training/shard-state';
@@ -38,6 +39,8 @@ import { runInMemoryRound } from './in-memory-round';
 // Where devices drop: the stages they spend time in. The reveal stage is one message right after advertising (a drop
 // there aborts a sparse round by design: shared/secagg/transcript.ts, graphSeed), so the simulation leaves it out.
 const STAGES: DropStage[] = STAGE_ORDER.filter((s) => s !== 'reveal');
+/** The simulated deployment's floor, as `npm start --min-cohort 3`. */
+const MIN_COHORT = 3;
 
 /** How the simulated deployment trains. */
 export interface DeploymentOptions {
@@ -151,19 +154,30 @@ export async function createDeployment(o: DeploymentOptions): Promise<Deployment
     const live = members[shard]!.filter((id) => !excluded.has(userById.get(id)!));
     const already = await o.store.contributedAt(shard, step, live);
     const eligible = live.filter((id) => !already.has(id));
+    const skip: SimulatedRound = { shard, status: 'skipped', cohort: 0, contributors: [], clippedDevices: 0, bytesUpPerDevice: 0, bytesDownPerDevice: 0, deviceSeconds: 0, serverSeconds: 0 };
+    if (eligible.length < MIN_COHORT) return { ...skip, reason: `${eligible.length} eligible devices, too few for a round` }; // no draw: free
     const attempt = await o.store.roundsAt(shard, lineage, step);
     const cohortIds = sampleCohort(samplingKey, { shard, lineage, step, attempt }, eligible, o.samplingRate);
     const cohort = cohortIds.map((id) => userById.get(id)!);
     const tag = `${shard}/${lineage}/${step}/${attempt}`;
-    const out: SimulatedRound = { shard, status: 'skipped', cohort: cohort.length, contributors: [], clippedDevices: 0, bytesUpPerDevice: 0, bytesDownPerDevice: 0, deviceSeconds: 0, serverSeconds: 0 };
+    const out: SimulatedRound = { ...skip, cohort: cohort.length };
+    // A draw too small to run is recorded as an attempt and, with DP, charged, as the coordinator does (see there why).
+    const skippedAfterDraw = async (reason: string): Promise<SimulatedRound> => {
+      if (o.samplingRate === 1) return { ...out, reason };
+      const privacy = activePrivacy(o.privacy);
+      const account = privacy ? charge(view.account, { samplingRate: o.samplingRate, noiseMultiplier: privacy.noiseMultiplier }) : null;
+      await o.store.roundSkipped({ shard, lineage, step, sessionId: `bench-${o.seed}-${tag}`, cohortSize: cohort.length, reason: reason.slice(0, 500), at: now(), account });
+      if (account) views = views.map((v) => (v.shard === shard ? { ...v, account } : v));
+      return { ...out, reason };
+    };
     let planned: ReturnType<typeof roundConfig>;
     try {
       planned = roundConfig(cohort.length, layout, { graph: o.graph, clipNorm: o.clipNorm, localEpochs: o.localEpochs, stageTimeoutMs: 60_000, privacy: o.privacy, safety: SAFETY_DEFAULTS });
     } catch (err) {
-      return { ...out, reason: `cohort of ${cohort.length}: ${(err as Error).message}` };
+      return skippedAfterDraw(`cohort of ${cohort.length}: ${(err as Error).message}`);
     }
     const { config, noise } = planned;
-    if (cohort.length < Math.max(3, config.threshold + 1)) return { ...out, reason: `sampled ${cohort.length} devices, too few for a round` };
+    if (cohort.length < Math.max(MIN_COHORT, config.threshold + 1)) return skippedAfterDraw(`sampled ${cohort.length} devices, too few for a round`);
     const tp = performance.now();
     const prepared = prepareTable(view.models.training);
     const prepareSeconds = (performance.now() - tp) / 1000;

@@ -54,6 +54,8 @@ export interface Controller {
   forget(): void;
   subscribe(render: () => void): void;
   render(): void;
+  /** Resolves when start-up's network part (catalogue, model check) has ended, online or not. */
+  readonly started: Promise<void>;
 }
 
 /** Options of the controller. */
@@ -166,7 +168,10 @@ export async function createController(o: ControllerOptions): Promise<Controller
   }
   await reload();
 
+  let markStarted: () => void = () => {};
+  const started = new Promise<void>((resolve) => (markStarted = resolve));
   const controller: Controller = {
+    started,
     state,
     store: o.store,
     api: o.api,
@@ -215,6 +220,6 @@ export async function createController(o: ControllerOptions): Promise<Controller
     }
     render();
     await refreshModel();
-  })();
+  })().finally(markStarted);
   return controller;
 }

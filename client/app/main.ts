@@ -54,6 +54,7 @@ async function boot(): Promise<void> {
   const main = h('main', { id: 'main', tabindex: -1 });
   let path = location.pathname;
   let fresh = true; // the item page records a visit on the first render after navigation only
+  let renderedPath = '';
 
   const page = (): HTMLElement => {
     const item = /^\/item\/([0-9]{1,16})$/.exec(path);
@@ -83,9 +84,25 @@ async function boot(): Promise<void> {
     });
     const active = PAGES.find((p) => path === p.path || (p.path === '/shop' && (path === '/' || path.startsWith('/item/'))));
     const nav = h('nav', { 'aria-label': t('nav.label') }, h('ul', {}, PAGES.map((p) => h('li', {}, h('a', { href: p.path, ...(p === active && { 'aria-current': 'page' }) }, t(p.key))))));
+    // A re-render of the same page (a new model version, a training status) keeps what the person was typing or
+    // choosing, and where the focus was; a new page starts afresh.
+    const kept = new Map<string, string>();
+    if (path === renderedPath) {
+      for (const el of main.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input[id], select[id]')) {
+        if (el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'range')) continue; // these show stored state
+        kept.set(el.id, el.value);
+      }
+    }
+    const focused = path === renderedPath && document.activeElement instanceof HTMLElement ? document.activeElement.id : '';
     replace(main, page());
+    for (const [id, value] of kept) {
+      const el = main.querySelector<HTMLInputElement | HTMLSelectElement>(`#${CSS.escape(id)}`);
+      if (el) el.value = value;
+    }
+    renderedPath = path;
     fresh = false;
     replace(root, h('header', {}, h('p', { class: 'brand' }, t('app.title'), h('span', { class: 'tagline' }, t('app.tagline'))), nav, h('div', { class: 'lang' }, language)), banner(c), main);
+    if (focused) document.getElementById(focused)?.focus({ preventScroll: true });
   };
 
   const go = (to: string, push: boolean) => {
@@ -111,6 +128,13 @@ async function boot(): Promise<void> {
   render();
   // Rounds make new versions: look for one now and then (the device keeps working from the last good one).
   setInterval(() => void c.refreshModel(), MODEL_CHECK_MS);
+}
+
+// The service worker keeps the app's files for offline use (built as /sw.js; absent in the dev server).
+if ('serviceWorker' in navigator && import.meta.env.PROD) {
+  navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {
+    // no offline copy of the app: it still works online, and offline while it stays open
+  });
 }
 
 boot().catch((err: unknown) => {

@@ -7,13 +7,14 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import type { Sodium } from '../../shared/secagg/sodium';
 import type { MaskApplier } from '../../shared/secagg/masking';
 import { ProtocolError } from '../../shared/protocol/errors';
-import { checkPrivacySettings, type PrivacySettings } from '../../shared/dp/mechanism';
+import { checkPrivacySettings, type PrivacySettings, type RoundNoise } from '../../shared/dp/mechanism';
 import { checkSafetySettings, type SafetySettings } from '../../shared/secagg/round-settings';
+import type { RoundConfig } from '../../shared/protocol/messages';
 import { sodiumRandomBytes } from '../../shared/secagg/random';
 import { checkEndOfRoundSettings, type EndOfRoundSettings } from '../../models/federated/end-of-round';
 import type { Store } from '../store/store';
 import { finishRound } from '../training/finish-round';
-import { refusal } from '../training/privacy-account';
+import { charge, refusal } from '../training/privacy-account';
 import { activePrivacy, roundConfig } from '../training/round-config';
 import { sampleCohort } from '../training/sampling';
 import { loadShards, type ShardView } from '../training/shard-state';
@@ -62,6 +63,12 @@ export interface CoordinatorOptions {
   randomBytes?: (n: number) => Uint8Array;
   now?: () => number;
   log?: (event: string, fields: Record<string, unknown>) => void;
+  /**
+   * What the server observed of each committed round: the decoded sum the end of round released to the server step
+   * (central noise included), and the configuration and noise the round was run with. For audits and the tests that
+   * measure the noise in it; it holds no device identifier, and is never logged.
+   */
+  onRelease?: (release: { roundId: number; shard: number; contributors: number; released: Float64Array; config: RoundConfig; noise: RoundNoise }) => void;
 }
 
 /** The coordinator is the gateway's RoundHost, plus the operator's and the deletion service's handle. */
@@ -194,23 +201,40 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
     // A device contributes at most once per model: after a rollback, those who trained on this model already sit out.
     const already = await store.contributedAt(shard, step, connected);
     const eligible = connected.filter((d) => !already.has(d) && !sittingOut.has(d));
+    const rules = [
+      ...(already.size > 0 ? [`after a rollback, only devices that never trained on this model may train on it: ${already.size} of ${connected.length} connected already did`] : []),
+      ...(sittingOut.size > 0 ? [`${sittingOut.size} devices sit out this model after an aborted attempt`] : []),
+    ];
+    const rule = rules.length > 0 ? ` (${rules.join('; ')})` : '';
+    // Decided from the population alone, before any draw: nothing is drawn, so nothing is charged.
+    if (eligible.length < settings.minCohort) return { status: 'skipped', reason: `shard ${shard}: ${eligible.length} eligible devices; a round needs at least ${settings.minCohort} distinct enrolled devices${rule}`, shard };
     const attempt = await store.roundsAt(shard, lineage, step);
     const cohort = sampleCohort(o.samplingKey, { shard, lineage, step, attempt }, eligible, settings.samplingRate);
-    const tooFew = (needed: number): RoundSummary => {
-      const rules = [
-        ...(already.size > 0 ? [`after a rollback, only devices that never trained on this model may train on it: ${already.size} of ${connected.length} connected already did`] : []),
-        ...(sittingOut.size > 0 ? [`${sittingOut.size} devices sit out this model after an aborted attempt`] : []),
-      ];
-      const rule = rules.length > 0 ? ` (${rules.join('; ')})` : '';
-      return { status: 'skipped', reason: `shard ${shard}: sampled ${cohort.length} of ${eligible.length} eligible devices; a round needs at least ${needed} distinct enrolled devices${rule}`, shard };
+    // A round skipped because of its draw (too few sampled, or no safe configuration for the cohort drawn) is recorded
+    // as an attempt, so the next draw is fresh, and with DP it is charged like a round that ran. Charged rather than
+    // decided before the draw: a Poisson draw can fall below any floor the secure round needs, so only a draw can tell
+    // whether a round runs, and whether it runs then depends on who was sampled. The accountant's ε is that of the
+    // mechanism in which every draw runs: it holds only if every draw is composed, skipped ones too (left free, a
+    // server could redraw until it liked a cohort). The real run differs from that mechanism only on the draws below
+    // the floor (README, Differential privacy as run). With q = 1 the cohort is the population: nothing was drawn.
+    const skippedAfterDraw = async (reason: string): Promise<RoundSummary> => {
+      if (settings.samplingRate === 1) return { status: 'skipped', reason, shard };
+      const account = privacy ? charge(views[shard]!.account, { samplingRate: settings.samplingRate, noiseMultiplier: privacy.noiseMultiplier }) : null;
+      const recorded = `${reason}${account ? ' (charged to the privacy account: the cohort was drawn)' : ''}`;
+      await store.roundSkipped({ shard, lineage, step, sessionId: b64(sodium, sodium.randombytes_buf(16)), cohortSize: cohort.length, reason: recorded.slice(0, 500), at: now(), account });
+      if (account) views[shard] = { ...views[shard]!, account };
+      log('round.skipped', { shard, cohort: cohort.length, charged: account !== null });
+      return { status: 'skipped', reason: recorded, shard };
     };
+    const tooFew = (needed: number): Promise<RoundSummary> =>
+      skippedAfterDraw(`shard ${shard}: sampled ${cohort.length} of ${eligible.length} eligible devices; a round needs at least ${needed} distinct enrolled devices${rule}`);
     if (cohort.length < settings.minCohort) return tooFew(settings.minCohort);
     const layout = { items: view.models.training.table.items, dim: view.models.training.table.dim };
     let planned;
     try {
       planned = roundConfig(cohort.length, layout, settings);
     } catch (err) {
-      return { status: 'skipped', reason: `shard ${shard}, cohort of ${cohort.length}: ${(err as Error).message}`, shard };
+      return skippedAfterDraw(`shard ${shard}, cohort of ${cohort.length}: ${(err as Error).message}`);
     }
     const { config, noise } = planned;
     // Every cohort member is an enrolled, authenticated device (the gateway admits no others).
@@ -261,6 +285,7 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
         throw err;
       }
       views[shard] = finished.view;
+      o.onRelease?.({ roundId: record.id, shard, contributors: outcome.contributors.length, released: finished.released, config, noise });
       log('round.committed', { roundId: record.id, shard, modelVersion: finished.version.version, sha256: finished.version.sha256.slice(0, 12) });
       // Durable now (the commit returned after its fsync): only now may devices hear that the round completed.
       dispatch(a, round.announce({ status: 'completed', modelVersion: finished.version.version }));

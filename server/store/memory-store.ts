@@ -12,6 +12,9 @@ import type {
   DeletionCompletion,
   DeletionRecord,
   DeviceRecord,
+  DeviceSeen,
+  EnrollmentBatch,
+  EnrollmentBatchCounts,
   Initialisation,
   ModelVersion,
   ModelVersionInfo,
@@ -25,10 +28,13 @@ import type {
   RoundRecord,
   ServerIdentity,
   ShardRecord,
+  SkippedRound,
   Store,
   StoredIdentity,
+  TokenRegistration,
+  TokenRevocation,
 } from './store';
-import { checkDeletionCompletion, checkDeviceId, checkIdentity, checkInitialisation, checkLimit, checkNewDeletion, checkNewRound, checkReason, checkRoundAbort, checkRoundCommit, checkShard, checkTime, sha256Hex } from './validate';
+import { checkDeletionCompletion, checkDeviceId, checkEnrollmentBatch, checkIdentity, checkInitialisation, checkLimit, checkNewDeletion, checkNewRound, checkReason, checkRevocation, checkRoundAbort, checkRoundCommit, checkSkippedRound, checkSeen, checkShard, checkTime, checkTokenHash, sha256Hex } from './validate';
 
 const copyModel = (m: ModelVersion): ModelVersion => ({ ...structuredClone({ ...m, data: undefined }), data: m.data.slice() });
 const copyDeletion = (d: DeletionRecord): DeletionRecord => structuredClone(d);
@@ -53,6 +59,8 @@ export class MemoryStore implements Store {
   /** Ascending by id. */
   private readonly checkpoints: Checkpoint[] = [];
   private identity: StoredIdentity | undefined;
+  /** Enrollment tokens by the hex of their SHA-256, in issue order. */
+  private readonly tokens = new Map<string, { batchId: string; issuedAt: number; status: 'unused' | 'used' | 'revoked' }>();
 
   async registerDevice(deviceId: string, at: number): Promise<{ device: DeviceRecord; created: boolean }> {
     checkDeviceId(deviceId);
@@ -74,6 +82,68 @@ export class MemoryStore implements Store {
     const d = this.devices.get(deviceId);
     if (!d) throw new StoreError('store.not_found', 'no device with that id');
     d.lastSeen = Math.max(d.lastSeen, at);
+  }
+
+  async touchDevices(seen: readonly DeviceSeen[]): Promise<number> {
+    checkSeen(seen);
+    let moved = 0;
+    for (const { deviceId, at } of seen) {
+      const d = this.devices.get(deviceId);
+      if (!d || at <= d.lastSeen) continue; // gone since it was seen (deleted), or an older time
+      d.lastSeen = at;
+      moved++;
+    }
+    return moved;
+  }
+
+  async registerDeviceWithToken(deviceId: string, at: number, tokenHash: Uint8Array): Promise<TokenRegistration> {
+    checkDeviceId(deviceId);
+    checkTime(at, 'at');
+    checkTokenHash(tokenHash);
+    const existing = this.devices.get(deviceId);
+    if (existing) return { outcome: 'existing', device: { ...existing } };
+    const token = this.tokens.get(Buffer.from(tokenHash).toString('hex'));
+    if (!token) return { outcome: 'token_unknown' };
+    if (token.status !== 'unused') return { outcome: token.status === 'used' ? 'token_used' : 'token_revoked' };
+    // No await between the checks and these writes, so nothing interleaves (the durable stores use a transaction).
+    const device: DeviceRecord = { deviceId, registeredAt: at, lastSeen: at, consentTraining: false, deleting: false };
+    this.devices.set(deviceId, device);
+    token.status = 'used';
+    return { outcome: 'registered', device: { ...device } };
+  }
+
+  async issueEnrollmentTokens(batch: EnrollmentBatch): Promise<void> {
+    checkEnrollmentBatch(batch);
+    const hexes = batch.hashes.map((h) => Buffer.from(h).toString('hex'));
+    if ([...this.tokens.values()].some((t) => t.batchId === batch.batchId)) throw new StoreError('store.conflict', `batch ${batch.batchId} was already issued`);
+    if (hexes.some((h) => this.tokens.has(h))) throw new StoreError('store.conflict', 'a token with that hash was already issued');
+    for (const h of hexes) this.tokens.set(h, { batchId: batch.batchId, issuedAt: batch.issuedAt, status: 'unused' });
+  }
+
+  async revokeEnrollmentTokens(which: TokenRevocation): Promise<number> {
+    checkRevocation(which);
+    const named = 'hashes' in which ? new Set(which.hashes.map((h) => Buffer.from(h).toString('hex'))) : undefined;
+    let revoked = 0;
+    for (const [hex, t] of this.tokens) {
+      const chosen = named ? named.has(hex) : 'batchId' in which ? t.batchId === which.batchId : true;
+      if (chosen && t.status === 'unused') {
+        t.status = 'revoked';
+        revoked++;
+      }
+    }
+    return revoked;
+  }
+
+  async listEnrollmentBatches(): Promise<EnrollmentBatchCounts[]> {
+    const batches = new Map<string, EnrollmentBatchCounts>();
+    for (const t of this.tokens.values()) {
+      const b = batches.get(t.batchId) ?? { batchId: t.batchId, issuedAt: t.issuedAt, issued: 0, used: 0, revoked: 0 };
+      b.issued++;
+      if (t.status === 'used') b.used++;
+      if (t.status === 'revoked') b.revoked++;
+      batches.set(t.batchId, b);
+    }
+    return [...batches.values()].sort((a, b) => a.issuedAt - b.issuedAt || (a.batchId < b.batchId ? -1 : a.batchId > b.batchId ? 1 : 0));
   }
 
   async setConsent(deviceId: string, training: boolean): Promise<DeviceRecord> {
@@ -245,6 +315,19 @@ export class MemoryStore implements Store {
     if (end.endedAt < r.startedAt) throw new StoreError('store.invalid', 'endedAt is before the round started');
     Object.assign(r, { status: 'aborted', reason: end.reason, endedAt: end.endedAt, survivors: end.survivors });
     return { ...r };
+  }
+
+  async roundSkipped(skip: SkippedRound): Promise<RoundRecord> {
+    const account = checkSkippedRound(skip);
+    const shard = this.shards[skip.shard];
+    if (!shard) throw new StoreError('store.not_found', `no shard ${skip.shard}`);
+    const step = this.latestCheckpoint(skip.shard)!.step;
+    if (shard.lineage !== skip.lineage || step !== skip.step) throw new StoreError('store.conflict', `shard ${skip.shard} is at lineage ${shard.lineage} step ${step}, not ${skip.lineage}/${skip.step}`);
+    if (this.rounds.some((r) => r.sessionId === skip.sessionId && r.round === 1)) throw new StoreError('store.conflict', 'round 1 of that session was already started');
+    const record: RoundRecord = { id: (this.rounds.at(-1)?.id ?? 0) + 1, shard: skip.shard, lineage: skip.lineage, step: skip.step, sessionId: skip.sessionId, round: 1, status: 'aborted', reason: skip.reason, startedAt: skip.at, endedAt: skip.at, cohortSize: skip.cohortSize, survivors: 0 };
+    this.rounds.push(record);
+    if (account) shard.account = structuredClone(account);
+    return { ...record };
   }
 
   async abortOpenRounds(reason: string, at: number): Promise<number> {

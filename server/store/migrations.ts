@@ -173,6 +173,21 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX receipt_keys_one_active ON receipt_keys ((retired_at IS NULL)) WHERE retired_at IS NULL;
     `,
   },
+  {
+    version: 4,
+    sql: `
+      -- Enrollment tokens (--enrollment token): single-use, kept only as the SHA-256 of the token, so a copy of this
+      -- file hands out no usable token. Which device used which token is not recorded: the operator knows who got
+      -- each token (one per shop account, say), and that link would tie a person to a device key.
+      CREATE TABLE enrollment_tokens (
+        hash      BLOB PRIMARY KEY CHECK (length(hash) = 32),
+        batch     TEXT NOT NULL CHECK (length(batch) = 16),
+        issued_at INTEGER NOT NULL CHECK (issued_at >= 0),
+        status    TEXT NOT NULL CHECK (status IN ('unused', 'used', 'revoked'))
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX enrollment_tokens_by_batch ON enrollment_tokens (batch, status);
+    `,
+  },
 ];
 
 /** Apply every migration above the database's user_version, all in one transaction. */

@@ -21,6 +21,9 @@ import type {
   DeletionCompletion,
   DeletionRecord,
   DeviceRecord,
+  DeviceSeen,
+  EnrollmentBatch,
+  EnrollmentBatchCounts,
   Initialisation,
   ModelVersion,
   ModelVersionInfo,
@@ -33,11 +36,14 @@ import type {
   RoundRecord,
   ServerIdentity,
   ShardRecord,
+  SkippedRound,
   Store,
   StoredIdentity,
+  TokenRegistration,
+  TokenRevocation,
 } from './store';
 import { modelProvenanceSchema, privacyAccountSchema } from './store';
-import { checkDeletionCompletion, checkDeviceId, checkIdentity, checkInitialisation, checkLimit, checkNewDeletion, checkNewRound, checkReason, checkRoundAbort, checkRoundCommit, checkShard, checkTime, sha256Hex } from './validate';
+import { checkDeletionCompletion, checkDeviceId, checkEnrollmentBatch, checkIdentity, checkInitialisation, checkLimit, checkNewDeletion, checkNewRound, checkReason, checkRevocation, checkRoundAbort, checkRoundCommit, checkSkippedRound, checkSeen, checkShard, checkTime, checkTokenHash, sha256Hex } from './validate';
 
 /** WAL bytes kept after a checkpoint; without a limit the file stays at its high-water mark. */
 const JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
@@ -174,7 +180,7 @@ export class SqliteStore implements Store {
   /** Each device's data key and the lookup secret, in their own file (device-keys.ts). */
   readonly keys: DeviceKeyStore;
 
-  private constructor(path: string, synchronous: Synchronous, keysPath: string) {
+  private constructor(path: string, synchronous: Synchronous, keysPath: string, sweepKeys: boolean) {
     this.db = new Database(path);
     this.keys = sqliteDeviceKeys(keysPath, synchronous);
     try {
@@ -187,7 +193,7 @@ export class SqliteStore implements Store {
       this.db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
       migrate(this.db);
       this.sealLegacyDevices();
-      this.sweepKeys();
+      if (sweepKeys) this.sweepKeys();
     } catch (err) {
       this.db.close();
       this.keys.close();
@@ -197,10 +203,11 @@ export class SqliteStore implements Store {
 
   /**
    * Open (creating if needed) the database file at `path` and its device key store (default: NAME.keys.sqlite beside
-   * NAME.sqlite), and bring the schema up to date.
+   * NAME.sqlite), and bring the schema up to date. `sweepKeys: false` is for tools that open the store while the
+   * server may be running: a key made for a registration whose row is not committed yet would look orphaned to them.
    */
-  static open(path: string, options: { synchronous?: Synchronous; keysPath?: string } = {}): SqliteStore {
-    return new SqliteStore(path, options.synchronous ?? 'FULL', options.keysPath ?? keysPathFor(path));
+  static open(path: string, options: { synchronous?: Synchronous; keysPath?: string; sweepKeys?: boolean } = {}): SqliteStore {
+    return new SqliteStore(path, options.synchronous ?? 'FULL', options.keysPath ?? keysPathFor(path), options.sweepKeys ?? true);
   }
 
   /** Schema-2 devices (public keys in the clear) are sealed under fresh device keys, then their rows are erased. */
@@ -282,6 +289,101 @@ export class SqliteStore implements Store {
     const device = row && this.openRow(row);
     if (!device) throw new StoreError('store.not_found', 'no device with that id');
     if (at > device.lastSeen) this.reseal({ ...device, lastSeen: at });
+  }
+
+  async touchDevices(seen: readonly DeviceSeen[]): Promise<number> {
+    checkSeen(seen);
+    const run = this.db.transaction(() => {
+      let moved = 0;
+      for (const { deviceId, at } of seen) {
+        const row = this.deviceRow(deviceId);
+        const device = row && this.openRow(row);
+        if (!device || at <= device.lastSeen) continue; // gone since it was seen (deleted), or an older time
+        this.reseal({ ...device, lastSeen: at });
+        moved++;
+      }
+      return moved;
+    });
+    return run.immediate();
+  }
+
+  private tokenStatus(hash: Buffer): 'unused' | 'used' | 'revoked' | undefined {
+    return (this.q('SELECT status FROM enrollment_tokens WHERE hash = ?').get(hash) as { status: 'unused' | 'used' | 'revoked' } | undefined)?.status;
+  }
+
+  async registerDeviceWithToken(deviceId: string, at: number, tokenHash: Uint8Array): Promise<TokenRegistration> {
+    checkDeviceId(deviceId);
+    checkTime(at, 'at');
+    checkTokenHash(tokenHash);
+    const hash = Buffer.from(tokenHash);
+    const refusal = (status: 'used' | 'revoked' | undefined): TokenRegistration => ({ outcome: status === undefined ? 'token_unknown' : status === 'used' ? 'token_used' : 'token_revoked' });
+    const existing = (): DeviceRecord | undefined => {
+      const row = this.deviceRow(deviceId);
+      const opened = row && this.openRow(row);
+      return opened && publicDevice(opened);
+    };
+    // Read before writing: a bad token costs no device key and no fsync.
+    const known = existing();
+    if (known) return { outcome: 'existing', device: known };
+    const before = this.tokenStatus(hash);
+    if (before !== 'unused') return refusal(before);
+    // The key goes to the key store first (durable), as in registerDevice; the row and the token's mark then commit together.
+    const fresh = this.sealNew({ deviceId, registeredAt: at, lastSeen: at, consentTraining: false });
+    let result: TokenRegistration;
+    try {
+      result = this.db.transaction((): TokenRegistration => {
+        // Again inside the transaction: another connection or process may have used the token or registered the key.
+        const again = existing();
+        if (again) return { outcome: 'existing', device: again };
+        const status = this.tokenStatus(hash);
+        if (status !== 'unused') return refusal(status);
+        this.q('INSERT INTO devices (ref, lookup, sealed) VALUES (?, ?, ?)').run(fresh.ref, fresh.lookup, fresh.sealed);
+        this.q("UPDATE enrollment_tokens SET status = 'used' WHERE hash = ? AND status = 'unused'").run(hash);
+        return { outcome: 'registered', device: { deviceId, registeredAt: at, lastSeen: at, consentTraining: false, deleting: false } };
+      }).immediate();
+    } catch (err) {
+      this.keys.destroy(fresh.ref);
+      throw err;
+    }
+    if (result.outcome !== 'registered') this.keys.destroy(fresh.ref);
+    return result;
+  }
+
+  async issueEnrollmentTokens(batch: EnrollmentBatch): Promise<void> {
+    checkEnrollmentBatch(batch);
+    const run = this.db.transaction(() => {
+      if (this.q('SELECT 1 FROM enrollment_tokens WHERE batch = ? LIMIT 1').get(batch.batchId)) throw new StoreError('store.conflict', `batch ${batch.batchId} was already issued`);
+      const insert = this.q("INSERT INTO enrollment_tokens (hash, batch, issued_at, status) VALUES (?, ?, ?, 'unused')");
+      for (const h of batch.hashes) {
+        try {
+          insert.run(Buffer.from(h), batch.batchId, batch.issuedAt);
+        } catch (err) {
+          if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new StoreError('store.conflict', 'a token with that hash was already issued');
+          throw err;
+        }
+      }
+    });
+    run.immediate();
+  }
+
+  async revokeEnrollmentTokens(which: TokenRevocation): Promise<number> {
+    checkRevocation(which);
+    const run = this.db.transaction(() => {
+      if ('hashes' in which) {
+        const revoke = this.q("UPDATE enrollment_tokens SET status = 'revoked' WHERE hash = ? AND status = 'unused'");
+        return which.hashes.reduce((n, h) => n + revoke.run(Buffer.from(h)).changes, 0);
+      }
+      if ('batchId' in which) return this.q("UPDATE enrollment_tokens SET status = 'revoked' WHERE batch = ? AND status = 'unused'").run(which.batchId).changes;
+      return this.q("UPDATE enrollment_tokens SET status = 'revoked' WHERE status = 'unused'").run().changes;
+    });
+    return run.immediate();
+  }
+
+  async listEnrollmentBatches(): Promise<EnrollmentBatchCounts[]> {
+    const rows = this.q(
+      "SELECT batch, min(issued_at) AS issued_at, count(*) AS issued, count(*) FILTER (WHERE status = 'used') AS used, count(*) FILTER (WHERE status = 'revoked') AS revoked FROM enrollment_tokens GROUP BY batch ORDER BY min(issued_at), batch",
+    ).all() as { batch: string; issued_at: number; issued: number; used: number; revoked: number }[];
+    return rows.map((r) => ({ batchId: r.batch, issuedAt: r.issued_at, issued: r.issued, used: r.used, revoked: r.revoked }));
   }
 
   async setConsent(deviceId: string, training: boolean): Promise<DeviceRecord> {
@@ -475,6 +577,28 @@ export class SqliteStore implements Store {
       return this.q("UPDATE rounds SET status = 'aborted', reason = ?, ended_at = ?, survivors = ? WHERE id = ? RETURNING *").get(end.reason, end.endedAt, end.survivors, id) as RoundRow;
     });
     return toRound(finish.immediate());
+  }
+
+  async roundSkipped(skip: SkippedRound): Promise<RoundRecord> {
+    const account = checkSkippedRound(skip);
+    const record = this.db.transaction(() => {
+      const lineage = this.shardLineage(skip.shard);
+      if (lineage === undefined) throw new StoreError('store.not_found', `no shard ${skip.shard}`);
+      const step = this.latestCheckpointRow(skip.shard)!.step;
+      if (lineage !== skip.lineage || step !== skip.step) throw new StoreError('store.conflict', `shard ${skip.shard} is at lineage ${lineage} step ${step}, not ${skip.lineage}/${skip.step}`);
+      let row: RoundRow;
+      try {
+        row = this.db
+          .prepare("INSERT INTO rounds (shard, lineage, step, session_id, round, status, reason, started_at, ended_at, cohort_size, survivors) VALUES (?, ?, ?, ?, 1, 'aborted', ?, ?, ?, ?, 0) RETURNING *")
+          .get(skip.shard, skip.lineage, skip.step, skip.sessionId, skip.reason, skip.at, skip.at, skip.cohortSize) as RoundRow;
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new StoreError('store.conflict', 'round 1 of that session was already started');
+        throw err;
+      }
+      if (account) this.q('UPDATE shards SET account = ? WHERE shard = ?').run(JSON.stringify(account), skip.shard);
+      return row;
+    });
+    return toRound(record.immediate());
   }
 
   async abortOpenRounds(reason: string, at: number): Promise<number> {

@@ -204,6 +204,24 @@ export interface RoundAbort {
   endedAt: number;
 }
 
+/**
+ * A round whose cohort was drawn but that did not run because of the draw (too few devices sampled for a secure
+ * round). It counts as an attempt at its (shard, lineage, step), so the next draw is fresh; with DP, whether it ran
+ * depended on who was sampled, so the draw is charged like a round that ran (see server/rounds/coordinator.ts).
+ */
+export interface SkippedRound {
+  shard: number;
+  lineage: number;
+  step: number;
+  sessionId: string;
+  /** Devices drawn. */
+  cohortSize: number;
+  reason: string;
+  at: number;
+  /** The shard's account with this round charged; null leaves the account as it is (a round without DP). */
+  account: PrivacyAccount | null;
+}
+
 /** The server's Ed25519 identity (libsodium layout: 64-byte private key = seed ‖ public key). */
 export interface ServerIdentity {
   publicKey: Uint8Array;
@@ -286,6 +304,41 @@ export interface RoundCounts {
   aborted: number;
 }
 
+/** A batch of single-use enrollment tokens as the store receives it: SHA-256 hashes only, never the tokens. */
+export interface EnrollmentBatch {
+  /** 16 lower-case hex characters (server/enrollment/tokens.ts makes it). */
+  batchId: string;
+  issuedAt: number;
+  /** 32-byte SHA-256 of each token, distinct. */
+  hashes: readonly Uint8Array[];
+}
+
+/** One batch's counts (no hashes): what `npm run tokens -- list` shows. */
+export interface EnrollmentBatchCounts {
+  batchId: string;
+  issuedAt: number;
+  issued: number;
+  used: number;
+  revoked: number;
+}
+
+/**
+ * What registerDeviceWithToken did. `registered`: the device is new and the token is now used; `existing`: the key
+ * was already registered, nothing was consumed; otherwise nothing was written.
+ */
+export type TokenRegistration =
+  | { outcome: 'registered' | 'existing'; device: DeviceRecord }
+  | { outcome: 'token_unknown' | 'token_used' | 'token_revoked' };
+
+/** Which unused tokens to revoke: these (by hash), one batch, or every unused one. */
+export type TokenRevocation = { hashes: readonly Uint8Array[] } | { batchId: string } | { allUnused: true };
+
+/** A device seen (authenticated) at `at`: one entry of a batched last-seen write. */
+export interface DeviceSeen {
+  deviceId: string;
+  at: number;
+}
+
 /** The store contract. Failures are StoreErrors (store/errors.ts) with a stable code. */
 export interface Store {
   /** Register a device, or return the existing record unchanged (idempotent); `created` says which. */
@@ -293,8 +346,25 @@ export interface Store {
   getDevice(deviceId: string): Promise<DeviceRecord | undefined>;
   /** Record that the device was seen (authenticated) at `at`. Unknown device: 'store.not_found'. */
   touchDevice(deviceId: string, at: number): Promise<void>;
+  /**
+   * Record many last-seen times in one transaction (the gateway batches them: one fsync, not one per authentication).
+   * lastSeen only moves forward; a device no longer registered is skipped, not an error. Returns how many moved.
+   */
+  touchDevices(seen: readonly DeviceSeen[]): Promise<number>;
   /** Set the training consent. Unknown device: 'store.not_found'. */
   setConsent(deviceId: string, training: boolean): Promise<DeviceRecord>;
+  /**
+   * Register a device by consuming one unused enrollment token (by its SHA-256), in one transaction: the device row and
+   * the token's `used` mark commit together or not at all, so a token admits one device even across a crash. A key
+   * already registered is returned unchanged and consumes nothing; an unknown, used or revoked token writes nothing.
+   */
+  registerDeviceWithToken(deviceId: string, at: number, tokenHash: Uint8Array): Promise<TokenRegistration>;
+  /** Store a batch of unused tokens. A hash or batch id already stored: 'store.conflict', and nothing is stored. */
+  issueEnrollmentTokens(batch: EnrollmentBatch): Promise<void>;
+  /** Revoke unused tokens (a used one stays used: its device stays registered); returns how many were revoked. */
+  revokeEnrollmentTokens(which: TokenRevocation): Promise<number>;
+  /** Every batch with its counts, oldest first. */
+  listEnrollmentBatches(): Promise<EnrollmentBatchCounts[]>;
   /** Every device, oldest registration first. Contains device ids: for the coordinator, never for HTTP. */
   listDevices(): Promise<DeviceRecord[]>;
   /** Of `deviceIds`, those recorded as having trained on the model at `step` of `shard` (the once-per-model rule). */
@@ -339,6 +409,13 @@ export interface Store {
   roundStarted(round: NewRound): Promise<RoundRecord>;
   /** Close a round that aborted. Unknown id: 'store.not_found'; already ended: 'store.conflict'. */
   roundAborted(id: number, end: RoundAbort): Promise<RoundRecord>;
+  /**
+   * Record a round skipped after its cohort was drawn, in one transaction: an aborted round (round 1 of `sessionId`,
+   * started and ended at `at`, no survivors; counted by roundsAt) and, unless `account` is null, the shard's account.
+   * 'store.conflict' when the shard is not at (lineage, step) or the session was seen before; 'store.not_found' for an
+   * unknown shard.
+   */
+  roundSkipped(skip: SkippedRound): Promise<RoundRecord>;
   /** Abort every round still open (at start-up: a round cannot outlive the process that ran it); returns how many. */
   abortOpenRounds(reason: string, at: number): Promise<number>;
   /** Newest first. */

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { MAX_SHARDS } from '../../models/served-file';
 import { devicePublicKey } from '../device-id';
 import { StoreError } from './errors';
-import { modelProvenanceSchema, privacyAccountSchema, type DeletionCompletion, type Initialisation, type ModelProvenance, type NewDeletion, type NewRound, type PrivacyAccount, type RoundAbort, type RoundCommit, type ServerIdentity } from './store';
+import { modelProvenanceSchema, privacyAccountSchema, type DeletionCompletion, type DeviceSeen, type EnrollmentBatch, type Initialisation, type ModelProvenance, type NewDeletion, type NewRound, type PrivacyAccount, type RoundAbort, type RoundCommit, type ServerIdentity, type SkippedRound, type TokenRevocation } from './store';
 
 /** Lower-case hex SHA-256 of a file. */
 export function sha256Hex(bytes: Uint8Array): string {
@@ -138,9 +138,63 @@ export function checkRoundAbort(end: RoundAbort): void {
   checkTime(end.endedAt, 'endedAt');
 }
 
+/** Check a round skipped after sampling; returns its account as parsed (null: none to store). */
+export function checkSkippedRound(skip: SkippedRound): PrivacyAccount | null {
+  checkNewRound({ shard: skip.shard, lineage: skip.lineage, step: skip.step, sessionId: skip.sessionId, round: 1, cohortSize: skip.cohortSize, startedAt: skip.at });
+  checkReason(skip.reason);
+  return skip.account === null ? null : checkAccount(skip.account);
+}
+
 /** Refuse a server key pair of the wrong shape (32-byte public, 64-byte libsodium private key). */
 export function checkIdentity(identity: ServerIdentity): void {
   if (!(identity.publicKey instanceof Uint8Array) || identity.publicKey.length !== 32 || !(identity.privateKey instanceof Uint8Array) || identity.privateKey.length !== 64) {
     throw new StoreError('store.invalid', 'server identity must be a 32-byte public key and a 64-byte private key');
   }
+}
+
+/** Most tokens one batch may hold, and most hashes one revocation may name (one transaction each). */
+export const MAX_TOKENS_PER_CALL = 100_000;
+/** Most last-seen entries one batched write may hold. */
+export const MAX_SEEN_PER_CALL = 1_000_000;
+
+/** Refuse anything but a 32-byte SHA-256 of an enrollment token. */
+export function checkTokenHash(hash: Uint8Array, name = 'tokenHash'): void {
+  if (!(hash instanceof Uint8Array) || hash.length !== 32) throw new StoreError('store.invalid', `${name} must be a 32-byte SHA-256`);
+}
+
+/** Refuse a batch id that is not 16 lower-case hex characters. */
+export function checkBatchId(batchId: string): void {
+  if (typeof batchId !== 'string' || !/^[0-9a-f]{16}$/.test(batchId)) throw new StoreError('store.invalid', 'batchId must be 16 lower-case hex characters');
+}
+
+/** Check a batch of tokens being issued: 1..MAX_TOKENS_PER_CALL distinct hashes. */
+export function checkEnrollmentBatch(batch: EnrollmentBatch): void {
+  checkBatchId(batch.batchId);
+  checkTime(batch.issuedAt, 'issuedAt');
+  if (!Array.isArray(batch.hashes) || batch.hashes.length < 1 || batch.hashes.length > MAX_TOKENS_PER_CALL) throw new StoreError('store.invalid', `hashes must list 1..${MAX_TOKENS_PER_CALL} token hashes`);
+  const seen = new Set<string>();
+  batch.hashes.forEach((h, n) => {
+    checkTokenHash(h, `hashes[${n}]`);
+    const hex = Buffer.from(h).toString('hex');
+    if (seen.has(hex)) throw new StoreError('store.invalid', `hashes[${n}] repeats an earlier hash`);
+    seen.add(hex);
+  });
+}
+
+/** Check which tokens a revocation names. */
+export function checkRevocation(which: TokenRevocation): void {
+  if ('hashes' in which) {
+    if (!Array.isArray(which.hashes) || which.hashes.length > MAX_TOKENS_PER_CALL) throw new StoreError('store.invalid', `hashes must list at most ${MAX_TOKENS_PER_CALL} token hashes`);
+    which.hashes.forEach((h, n) => checkTokenHash(h, `hashes[${n}]`));
+  } else if ('batchId' in which) checkBatchId(which.batchId);
+  else if (which.allUnused !== true) throw new StoreError('store.invalid', 'a revocation names hashes, a batchId, or allUnused: true');
+}
+
+/** Check a batch of last-seen times. */
+export function checkSeen(seen: readonly DeviceSeen[]): void {
+  if (!Array.isArray(seen) || seen.length > MAX_SEEN_PER_CALL) throw new StoreError('store.invalid', `seen must list at most ${MAX_SEEN_PER_CALL} entries`);
+  seen.forEach((s, n) => {
+    checkDeviceId(s.deviceId);
+    checkTime(s.at, `seen[${n}].at`);
+  });
 }

@@ -12,7 +12,7 @@ export interface RoundPosition {
   shard: number;
   lineage: number;
   step: number;
-  /** Rounds already started at this (shard, lineage, step): an aborted round's retry draws afresh. */
+  /** Rounds already started or skipped after their draw at this (shard, lineage, step): a retry draws afresh. */
   attempt: number;
 }
 

@@ -14,12 +14,13 @@ import { PROTOCOL_VERSION, type ClientMessage, type ServerWireMessage } from '..
 import { parseClientMessage } from '../../shared/protocol/parse';
 import type { Sodium } from '../../shared/secagg/sodium';
 import { devicePublicKey } from '../device-id';
-import { deviceKeyHash } from '../../shared/protocol/deletion';
 import type { Logger } from '../log/logger';
 import type { DeviceChannel, RoundHost, RoundMessage } from '../rounds/host';
 import type { Store } from '../store/store';
 import { verifyAuth } from './auth';
+import type { LastSeenBatcher } from './last-seen';
 import type { GatewayLimits } from './limits';
+import type { Registrar } from './registration';
 import { TokenBucket } from './token-bucket';
 
 /** What a connection needs from its gateway. */
@@ -30,6 +31,10 @@ export interface ConnectionContext {
   logger: Logger;
   limits: GatewayLimits;
   serverKey: Uint8Array;
+  /** Admits new devices: enrollment policy and per-address registration rate. */
+  registrar: Registrar;
+  /** Where authentications note their time (written in batches). */
+  lastSeen: LastSeenBatcher;
   now: () => number;
   maxTextBytes: number;
   maxBinaryBytes: number;
@@ -68,6 +73,8 @@ export class Connection {
     readonly ws: WebSocket,
     private readonly ctx: ConnectionContext,
     id: number,
+    /** The client address key per-address limits count under (server/ws/client-address.ts); never logged. */
+    private readonly address: string,
   ) {
     this.log = ctx.logger.child({ conn: id });
     this.bucket = new TokenBucket(ctx.limits.rateBurst, ctx.limits.ratePerSecond, ctx.now);
@@ -138,21 +145,23 @@ export class Connection {
       return this.refuseAndClose(new ProtocolError('auth.bad_signature', "the signature does not verify for this connection's challenge", ['signature']));
     }
     const at = this.ctx.now();
-    // Registration is idempotent: registering a key that exists just authenticates it. The signature
-    // already proves possession of the key, and a device that lost the welcome must be able to retry.
+    // Registration is idempotent: registering a key that exists just authenticates it (no token, no rate taken). The
+    // signature already proves possession of the key, and a device that lost the welcome must be able to retry.
     let registered = false;
     let device = await this.ctx.store.getDevice(deviceId);
     if (!device && message.register) {
-      // A key that was deleted stays deleted: its receipt names it, so a new registration would contradict it.
-      if ((await this.ctx.store.findDeletions(deviceKeyHash(devicePublicKey(deviceId)!))).length > 0) {
-        return this.refuseAndClose(new ProtocolError('auth.unknown_device', 'this key was deleted: make a new identity key to register again'));
+      try {
+        // Durable before `welcome`: the registrar awaits the store's commit.
+        ({ device, created: registered } = await this.ctx.registrar.register(deviceId, at, this.address, message.token));
+      } catch (err) {
+        if (err instanceof ProtocolError) return this.refuseAndClose(err);
+        throw err;
       }
-      ({ device, created: registered } = await this.ctx.store.registerDevice(deviceId, at));
     }
     if (!device) return this.refuseAndClose(new ProtocolError('auth.unknown_device', 'no device is registered with that key; send register: true'));
     // A device whose deletion was asked is gone for the server, even before the deletion completes.
     if (device.deleting) return this.refuseAndClose(new ProtocolError('auth.unknown_device', 'this device asked to be deleted: it can no longer connect'));
-    await this.ctx.store.touchDevice(deviceId, at);
+    this.ctx.lastSeen.note(deviceId, at); // written with others in one transaction later: no fsync per authentication
     if (this.state !== 'authenticating') return; // the socket closed while the store worked
     this.state = 'authenticated';
     this.device = deviceId;

@@ -1,13 +1,21 @@
-// The WebSocket gateway on the HTTP server (path /v1/ws): upgrades, connection cap, heartbeat, one live connection per device.
+// The WebSocket gateway on the HTTP server (path /v1/ws): upgrades, connection caps (in all and per client address),
+// heartbeat, one live connection per device, batched last-seen writes.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ProtocolError, REFUSALS } from '../../shared/protocol/errors';
+import type { ServerWireMessage } from '../../shared/protocol/messages';
 import type { Sodium } from '../../shared/secagg/sodium';
 import type { Logger } from '../log/logger';
 import type { RoundHost } from '../rounds/host';
 import type { ServerIdentity, Store } from '../store/store';
+import { addressKey } from './client-address';
 import { Connection, type ConnectionContext } from './connection';
+import { LastSeenBatcher } from './last-seen';
 import { maskedFrameBytes, maxPayloadBytes, textMessageBytes, type GatewayLimits } from './limits';
+import { AddressCounter } from './per-address';
+import type { EnrollmentPolicy } from '../enrollment/policy';
+import { createRegistrar } from './registration';
 
 export const WS_PATH = '/v1/ws';
 /** How long close() waits for peers to answer the closing handshake before dropping them. */
@@ -27,6 +35,12 @@ export interface GatewayOptions {
   now?: () => number;
   /** Called with the code of every refusal sent (for metrics). */
   onRefusal?: (code: string) => void;
+  /** Who may register a device (default open). */
+  enrollment?: EnrollmentPolicy;
+  /** Express's `trust proxy`, so per-address limits count the address the HTTP rate limit counts (default false). */
+  trustProxy?: false | number;
+  /** Milliseconds between last-seen writes (default server/ws/last-seen.ts's). */
+  lastSeenFlushMs?: number;
 }
 
 /** A running gateway. */
@@ -35,13 +49,21 @@ export interface Gateway {
   readonly maxPayload: number;
   /** Open connections (authenticated or not). */
   connectionCount(): number;
-  /** Close every connection (1001) and stop accepting upgrades. */
+  /** Close every connection (1001), stop accepting upgrades, and write the pending last-seen times. */
   close(): Promise<void>;
 }
 
 function rejectUpgrade(socket: Duplex, status: number, text: string): void {
   socket.on('error', () => {}); // the peer may already be gone; nothing to do about it
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/** Answer an accepted socket with a refusal and close it, before any challenge (a limit refused it). */
+function refuseSocket(ws: WebSocket, err: ProtocolError): void {
+  ws.on('error', () => {}); // the peer may already be gone
+  const refused: ServerWireMessage = { type: 'refused', code: err.code, message: err.message };
+  ws.send(JSON.stringify(refused));
+  ws.close(REFUSALS[err.code].ws, err.code);
 }
 
 /** Attach the gateway to `server`'s upgrade event. */
@@ -60,6 +82,11 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   const connections = new Set<Connection>();
   const live = new Map<string, Connection>();
+  const perAddress = new AddressCounter(limits.maxConnectionsPerAddress);
+  const now = options.now ?? Date.now;
+  const onRefusal = options.onRefusal ?? (() => {});
+  const trustProxy = options.trustProxy ?? false;
+  const lastSeen = new LastSeenBatcher(options.store, log, options.lastSeenFlushMs);
   let nextId = 1;
 
   const ctx: ConnectionContext = {
@@ -69,11 +96,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     logger: log,
     limits,
     serverKey: options.identity.publicKey,
-    now: options.now ?? Date.now,
+    registrar: createRegistrar({ store: options.store, policy: options.enrollment ?? 'open', registrationsPerAddressPerHour: limits.registrationsPerAddressPerHour, now }),
+    lastSeen,
+    now,
     maxTextBytes: textMessageBytes(limits.maxCohort),
     maxBinaryBytes: maskedFrameBytes(limits.vectorLength),
     maxSendBufferBytes: SEND_BUFFER_MESSAGES * maxPayload,
-    onRefusal: options.onRefusal ?? (() => {}),
+    onRefusal,
     attach(conn) {
       const deviceId = conn.deviceId!;
       // A newer connection replaces the older one (a device reconnecting after a network change);
@@ -102,13 +131,25 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
     if (path !== WS_PATH) return rejectUpgrade(socket, 404, 'Not Found');
     if (connections.size >= limits.maxConnections) {
+      // Refused before the handshake (no message can be sent yet): the cheapest answer when the server is full.
       log.warn({ open: connections.size }, 'connection cap reached');
+      onRefusal('limit.connections');
       return rejectUpgrade(socket, 503, 'Service Unavailable');
     }
+    const address = addressKey(req, trustProxy);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new Connection(ws, ctx, nextId++);
+      // Counted here, where the connection exists: an upgrade that fails its handshake never reaches this callback.
+      if (!perAddress.tryAdd(address)) {
+        onRefusal('limit.connections_per_address');
+        log.info({ code: 'limit.connections_per_address' }, 'refused');
+        return refuseSocket(ws, new ProtocolError('limit.connections_per_address', `more than ${limits.maxConnectionsPerAddress} open connections from your address; close one or try again later`));
+      }
+      const conn = new Connection(ws, ctx, nextId++, address);
       connections.add(conn);
-      ws.once('close', () => connections.delete(conn));
+      ws.once('close', () => {
+        connections.delete(conn);
+        perAddress.remove(address);
+      });
     });
   };
   server.on('upgrade', onUpgrade);
@@ -142,6 +183,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       await Promise.all(closing);
       clearTimeout(grace);
       await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await lastSeen.close();
     },
   };
 }

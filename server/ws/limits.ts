@@ -33,7 +33,18 @@ export interface GatewayLimits {
   maxFragments: number;
   /** Ping interval; a connection that missed the previous pong is dropped. */
   heartbeatMs: number;
+  /** Open connections from one client address (0 = no limit). */
+  maxConnectionsPerAddress: number;
+  /** New devices one client address may register per hour: a burst of this many, refilled at this rate (0 = no limit). */
+  registrationsPerAddressPerHour: number;
+  /** Rounds running at once (server/ws/round-budget.ts). */
+  maxConcurrentRounds: number;
+  /** Bytes one round may buffer: masked vectors and share ciphertexts (server/ws/round-budget.ts). */
+  maxRoundBytes: number;
 }
+
+/** 2^20 bytes. */
+export const MIB = 1024 * 1024;
 
 export const DEFAULT_LIMITS: Omit<GatewayLimits, 'vectorLength'> = {
   maxCohort: 1_000,
@@ -44,6 +55,14 @@ export const DEFAULT_LIMITS: Omit<GatewayLimits, 'vectorLength'> = {
   maxViolations: 8,
   maxFragments: 64,
   heartbeatMs: 30_000,
+  // Off when embedded (tests and benchmarks run fleets from one address), as the HTTP rate limit is; npm start's
+  // production defaults for both are in server/config.ts.
+  maxConnectionsPerAddress: 0,
+  registrationsPerAddressPerHour: 0,
+  // Worst case 8 × 256 MiB = 2 GiB of round buffers. 256 MiB holds ~190 masked vectors of the default model
+  // (9 742 items × 32 dims ≈ 1.37 MB each), or a complete graph's share ciphertexts for well over 1 000 devices.
+  maxConcurrentRounds: 8,
+  maxRoundBytes: 256 * MIB,
 };
 
 /** Bytes of the largest legal binary masked-vector frame for `vectorLength` words. */
@@ -87,5 +106,11 @@ export function resolveLimits(given: Partial<GatewayLimits> & Pick<GatewayLimits
   checkInt('maxViolations', limits.maxViolations, 0, 10_000);
   checkInt('maxFragments', limits.maxFragments, 1, 16_384);
   checkInt('heartbeatMs', limits.heartbeatMs, 100, 3_600_000);
+  checkInt('maxConnectionsPerAddress', limits.maxConnectionsPerAddress, 0, 1_000_000);
+  checkInt('registrationsPerAddressPerHour', limits.registrationsPerAddressPerHour, 0, 1_000_000);
+  checkInt('maxConcurrentRounds', limits.maxConcurrentRounds, 1, 1024);
+  checkInt('maxRoundBytes', limits.maxRoundBytes, 1, 65_536 * MIB);
+  // A budget below one masked vector would refuse every round's first upload.
+  if (limits.maxRoundBytes < 4 * limits.vectorLength) throw new RangeError(`limits.maxRoundBytes (${limits.maxRoundBytes}) is less than one masked vector of ${limits.vectorLength} words (${4 * limits.vectorLength} bytes): no round could complete`);
   return limits;
 }

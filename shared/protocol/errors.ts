@@ -9,6 +9,10 @@ export const REFUSALS = {
   'auth.bad_signature': { ws: 1008, http: 401, text: 'the signature does not verify' },
   'auth.unknown_device': { ws: 1008, http: 404, text: 'no device is registered with that key' },
   'auth.replayed': { ws: 1008, http: 409, text: 'the challenge or nonce was already used or has expired' },
+  'auth.token_required': { ws: 1008, http: 401, text: 'this server registers a device only with an enrollment token' },
+  'auth.token_invalid': { ws: 1008, http: 403, text: 'the enrollment token is malformed, unknown or revoked' },
+  'auth.token_used': { ws: 1008, http: 409, text: 'the enrollment token was already used' },
+  'auth.registration_rate_limited': { ws: 1013, http: 429, text: 'too many registrations from this address; try again later' },
   'device.already_registered': { ws: 1008, http: 409, text: 'the device is already registered' },
   'stage.out_of_order': { ws: 1008, http: 409, text: 'the message does not belong to the current stage of the round' },
   'stage.duplicate': { ws: 1008, http: 409, text: 'the device already sent this stage' },
@@ -23,6 +27,11 @@ export const REFUSALS = {
   'share.not_neighbour': { ws: 1008, http: 400, text: 'a share is addressed to a device that is not a neighbour' },
   'vector.bad_length': { ws: 1007, http: 400, text: 'the masked vector has the wrong length' },
   'rate.limited': { ws: 1008, http: 429, text: 'too many requests' },
+  // Resource limits (1013: try again later). Each refusal is counted in GET /v1/metrics.
+  'limit.connections': { ws: 1013, http: 503, text: 'the server has as many connections as it accepts' },
+  'limit.connections_per_address': { ws: 1013, http: 429, text: 'too many open connections from this address' },
+  'limit.concurrent_rounds': { ws: 1013, http: 503, text: 'as many rounds are running as the server allows' },
+  'limit.round_memory': { ws: 1013, http: 503, text: "the round's memory budget is spent" },
   'server.error': { ws: 1011, http: 500, text: 'internal error' },
 } as const;
 

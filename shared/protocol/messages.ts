@@ -58,8 +58,8 @@ export type RoundConfig = z.infer<typeof roundConfigSchema>;
 // ---- device → server -------------------------------------------------------------------------------
 
 export const clientMessageSchema = z.discriminatedUnion('type', [
-  /** Answer to the connection's challenge: proves possession of the identity key (and registers it when asked). */
-  z.strictObject({ type: z.literal('auth'), v: z.literal(PROTOCOL_VERSION), deviceId: deviceIdSchema, register: z.boolean(), signature }),
+  /** Answer to the connection's challenge: proves possession of the identity key (and registers it when asked; `token`: a single-use enrollment token, for servers that require one). */
+  z.strictObject({ type: z.literal('auth'), v: z.literal(PROTOCOL_VERSION), deviceId: deviceIdSchema, register: z.boolean(), signature, token: z.string().min(1).max(128).optional() }),
   /** What the device's owner allows; the server samples only devices that allow training. */
   z.strictObject({ type: z.literal('consent'), training: z.boolean() }),
   /**

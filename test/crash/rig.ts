@@ -19,6 +19,16 @@ export interface Life {
 
 /** Rounds that may abort in one life before the campaign gives up (rounds that can never finish). */
 const MAX_ABORTS_PER_LIFE = 3;
+/** Rounds the server may skip in one life (its debug line 'round skipped') before the campaign gives up (rounds that never start). */
+const MAX_SKIPS_PER_LIFE = 10;
+
+/**
+ * The server's flags in a campaign: port 0, a round a second on the complete graph with 3 or more devices, one shard
+ * (so a handful of devices make a cohort), and debug logs, which say why a round is skipped (a run of them fails the life).
+ */
+export function serverArgs(dataDir: string, catalogue: string): string[] {
+  return ['--port', '0', '--data-dir', dataDir, '--catalogue', catalogue, '--round-interval', '1', '--graph', 'complete', '--min-cohort', '3', '--corrupt-fraction', '0', '--expected-dropout', '0', '--stage-timeout', '10', '--shards', '1', '--log-level', 'debug'];
+}
 
 /** A campaign against the server at `entry` (a bundled main.ts or harness-main.ts), killed by `killer` (bundled kill-on.ts). */
 export function createRig(o: { entry: string; killer: string; args: string[]; env?: Record<string, string>; fleet: Fleet }) {
@@ -47,6 +57,7 @@ export function createRig(o: { entry: string; killer: string; args: string[]; en
       let exit: { signal: unknown } | undefined;
       let landed = '(none)';
       let aborts = 0;
+      let skips = 0;
       let fail: (err: Error) => void = () => {};
       const failed = new Promise<never>((_, reject) => (fail = reject));
       failed.catch(() => {}); // raced below; a failure after the kill is not one
@@ -67,6 +78,7 @@ export function createRig(o: { entry: string; killer: string; args: string[]; en
           if (event && !exit) landed = event;
           if (line.msg === 'round.committed') committed.set(Number(line.modelVersion), { roundId: Number(line.roundId), sha12: String(line.sha256) });
           if (!killed && line.msg === 'round.aborted' && ++aborts >= MAX_ABORTS_PER_LIFE) fail(new Error(`${aborts} rounds aborted while waiting for ${point}; the last: ${String(line.reason)}`));
+          if (!killed && line.msg === 'round skipped' && ++skips >= MAX_SKIPS_PER_LIFE) fail(new Error(`${skips} rounds skipped while waiting for ${point}; the last: ${String(line.reason)}`));
           if (!killed && line.level === 50) fail(new Error(`the server logged an error while waiting for ${point}: ${JSON.stringify(line)}`));
         },
       });

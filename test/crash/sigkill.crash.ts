@@ -8,7 +8,7 @@ import _sodium from 'libsodium-wrappers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../models/backend';
 import { createFleet } from './devices';
-import { createRig, type Life } from './rig';
+import { createRig, serverArgs, type Life } from './rig';
 import { KILL_POINTS, type KillPoint } from './round-events';
 import { bundleServer, type Bundle } from './server-process';
 import { fetchServedModel, inspectStore } from './store-check';
@@ -40,7 +40,7 @@ describe('npm start under SIGKILL', () => {
     const rig = createRig({
       entry: bundle.entry('main'),
       killer: bundle.entry('kill-on'),
-      args: ['--port', '0', '--data-dir', dataDir, '--catalogue', catalogue, '--round-interval', '1', '--graph', 'complete', '--min-cohort', '3', '--corrupt-fraction', '0', '--expected-dropout', '0', '--stage-timeout', '10'],
+      args: serverArgs(dataDir, catalogue),
       fleet,
     });
     const lastAcknowledged = () => Math.max(0, ...rig.acknowledged.map((r) => r.modelVersion));

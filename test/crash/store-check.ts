@@ -86,26 +86,32 @@ export function inspectStore(database: string, acknowledged: Iterable<Acknowledg
         broken.push(`model version ${r.version} does not decode: ${(err as Error).message}`);
       }
     }
-    // Each shard's current checkpoint (the latest step of its lineage) is whole.
+    // Each shard has a current checkpoint (the latest step of its lineage), and every kept checkpoint is whole
+    // (the head is trained and served; the others are what a deletion rolls back to).
     const shards = db.prepare('SELECT shard, lineage FROM shards ORDER BY shard').all() as { shard: number; lineage: number }[];
     for (const { shard, lineage } of shards) {
-      const c = db.prepare('SELECT step, training, training_sha256, served FROM checkpoints WHERE shard = ? AND lineage = ? ORDER BY step DESC LIMIT 1').get(shard, lineage) as
-        | { step: number; training: Buffer | null; training_sha256: string; served: Buffer | null }
-        | undefined;
-      if (!c) {
-        broken.push(`shard ${shard} has no checkpoint in lineage ${lineage}`);
-        continue;
-      }
+      if (!db.prepare('SELECT 1 FROM checkpoints WHERE shard = ? AND lineage = ?').get(shard, lineage)) broken.push(`shard ${shard} has no checkpoint in lineage ${lineage}`);
+    }
+    const checkpoints = db.prepare('SELECT shard, lineage, step, training, training_sha256, served FROM checkpoints ORDER BY shard, lineage, step').all() as {
+      shard: number;
+      lineage: number;
+      step: number;
+      training: Buffer | null;
+      training_sha256: string;
+      served: Buffer | null;
+    }[];
+    for (const c of checkpoints) {
+      const where = `shard ${c.shard}'s checkpoint (lineage ${c.lineage}, step ${c.step})`;
       if (c.training === null || c.served === null) {
-        broken.push(`shard ${shard}'s current checkpoint (step ${c.step}) has no file`);
+        broken.push(`${where} has no file`);
         continue;
       }
-      if (sha256Hex(c.training) !== c.training_sha256) broken.push(`shard ${shard}'s checkpoint (step ${c.step}) does not match its training_sha256`);
+      if (sha256Hex(c.training) !== c.training_sha256) broken.push(`${where} does not match its training_sha256`);
       try {
         decodeModel(c.training);
         decodeModel(c.served);
       } catch (err) {
-        broken.push(`shard ${shard}'s checkpoint (step ${c.step}) does not decode: ${(err as Error).message}`);
+        broken.push(`${where} does not decode: ${(err as Error).message}`);
       }
     }
     const lost: StoreReport['lost'] = [];

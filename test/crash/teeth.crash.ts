@@ -10,7 +10,7 @@ import { initBackend } from '../../models/backend';
 import { writeCatalogue } from './catalogue';
 import { createFleet } from './devices';
 import { buildFsyncRecorder, cutPower, readFsyncLog, recorderEnv } from './power-loss';
-import { createRig, type Life } from './rig';
+import { createRig, serverArgs, type Life } from './rig';
 import { KILL_POINTS, type KillPoint } from './round-events';
 import { bundleServer, type Bundle } from './server-process';
 import { fetchServedModel, inspectStore, type StoreReport } from './store-check';
@@ -57,7 +57,7 @@ async function campaign(variant: StoreVariant): Promise<Outcome> {
   const rig = createRig({
     entry: bundle.entry('harness-main'),
     killer: bundle.entry('kill-on'),
-    args: ['--port', '0', '--data-dir', dataDir, '--catalogue', catalogue, '--round-interval', '1', '--graph', 'complete', '--min-cohort', '3', '--corrupt-fraction', '0', '--expected-dropout', '0', '--stage-timeout', '10'],
+    args: serverArgs(dataDir, catalogue),
     env: { CONFIDANT_CRASH_STORE: variant, ...recorderEnv(shim, fsyncLog) },
     fleet: createFleet({ sodium: _sodium, count: DEVICES, items: ITEMS }),
   });

@@ -15,8 +15,9 @@ export function storeVariant(raw: string | undefined): StoreVariant {
 }
 
 /**
- * A store whose commitRound resolves before its commit: the round's writes run inside a transaction left open, and
- * COMMIT runs when the store is next used (write-behind), so devices hear "completed" while the round is not on disk.
+ * A store whose commitRound resolves before its commit: the round's writes run inside a transaction left open (what
+ * the server does next, such as pruning old files, runs inside it too), and COMMIT runs only when the next round
+ * starts or the store closes. Devices hear "completed" while the round is not on disk (write-behind).
  */
 export function acknowledgeBeforeCommit(store: SqliteStore): RunnableStore {
   let pending = false;
@@ -29,7 +30,7 @@ export function acknowledgeBeforeCommit(store: SqliteStore): RunnableStore {
     flush();
     store.db.exec('BEGIN IMMEDIATE');
     try {
-      // Inside an open transaction, better-sqlite3 runs the store's own transaction as a savepoint.
+      // Inside an open transaction, better-sqlite3 runs the store's own transactions as savepoints.
       const result = await store.commitRound(c);
       pending = true;
       return result;
@@ -38,13 +39,14 @@ export function acknowledgeBeforeCommit(store: SqliteStore): RunnableStore {
       throw err;
     }
   };
+  const flushing = new Set<PropertyKey>(['roundStarted', 'close']);
   return new Proxy(store, {
     get(target, property, receiver) {
       if (property === 'commitRound') return commitRound;
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
-        flush();
+        if (flushing.has(property)) flush();
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },

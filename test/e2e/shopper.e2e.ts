@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium, ROOT, startLauncher, type Started } from './launch';
 
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'e2e');
-/** Enough Node devices for a secure round beside the browser (the launcher's default is larger). */
+/** Node devices beside the browser: with one shard, every round clears a device-side cohort floor of 10. */
 const FLEET = 12;
 const SCI_FI = ['Alien (1979)', 'Blade Runner (1982)', 'Terminator, The (1984)', 'Matrix, The (1999)'];
 const OTHERS = ['Forrest Gump (1994)', 'Pulp Fiction (1994)', 'Toy Story (1995)'];
@@ -69,7 +69,7 @@ async function personalItems(): Promise<{ title: string; categories: string; sco
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  server = await startLauncher(['--port', '0', '--data-dir', join(dir, 'data'), '--round-interval', '1', '--demo-devices', String(FLEET), '--log-level', 'info']);
+  server = await startLauncher(['--port', '0', '--data-dir', join(dir, 'data'), '--round-interval', '3', '--shards', '1', '--demo-devices', String(FLEET), '--log-level', 'info']);
   await server.line(/^fleet: \d+ devices connected/);
   browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 360, height: 780 }, acceptDownloads: true });

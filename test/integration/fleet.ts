@@ -44,7 +44,7 @@ export async function startDevice(o: {
   sodium: Sodium;
   history: History;
   dropAt?: ServerMessage['type'];
-  participant?: Partial<Pick<ParticipantOptions, 'onLog' | 'floors'>>;
+  participant?: Partial<Pick<ParticipantOptions, 'onLog' | 'floors' | 'computeUpdate'>>;
 }): Promise<Device> {
   const { sodium, server } = o;
   const identity = generateSigningKeyPair(sodium);

@@ -1,5 +1,5 @@
 // Differentially private rounds over real WebSockets: every model version records the ε spent (what the
-// accountant computes for the rounds run), training stops with the reason when the next round would exceed the
+// accountant computes for every draw made, rounds skipped after their draw included), training stops with the reason when the next round would exceed the
 // budget, distributed noise reaches the devices, and a lineage trained without noise cannot be made "private".
 import { NO_SYBILS } from '../conformance/harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -111,6 +111,28 @@ describe('central DP rounds', () => {
     expect((await d.store.latestModel())!.version).toBe(3);
     // Central mode: the devices were asked for no noise of their own.
     expect(d.logs.every((e) => e.deviceNoiseStd === 0)).toBe(true);
+  });
+});
+
+describe('central DP rounds at q < 1', () => {
+  let d: Deployment;
+  afterAll(async () => d?.close());
+
+  it('a version records ε over every draw, those skipped for drawing too few devices included', async () => {
+    const q = 0.6;
+    const sigma = 1.5;
+    const delta = 1e-5;
+    const eps = (t: number) => epsilon(compose(createAccountant(), { samplingRate: q, noiseMultiplier: sigma, steps: t }), delta).epsilon;
+    // At q = 0.6 a draw of the 8 devices reaches the floor of 6 with probability 0.32: run until a round completes after a skip.
+    d = await deploy({ samplingRate: q, minCohort: 6, privacy: { mode: 'central', noiseMultiplier: sigma, delta, epsilonBudget: 1_000 } });
+    const summaries: Awaited<ReturnType<Coordinator['runRound']>>[] = [];
+    const done = () => summaries.at(-1)?.status === 'completed' && summaries.some((s) => s.status === 'skipped');
+    for (let r = 0; r < 80 && !done(); r++) summaries.push(await d.coordinator.runRound());
+    expect(done()).toBe(true);
+    expect(summaries.every((s) => s.status === 'completed' || (s.status === 'skipped' && /sampled \d of 8 eligible devices.*charged/.test(s.reason)))).toBe(true);
+    const draws = summaries.length;
+    expect((await d.store.listShards())[0]!.account).toEqual({ history: [{ samplingRate: q, noiseMultiplier: sigma, steps: draws }], unbounded: false });
+    expect((await d.store.latestModel())!.provenance.epsilon).toBeCloseTo(eps(draws), 10);
   });
 });
 

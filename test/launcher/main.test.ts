@@ -36,18 +36,18 @@ describe('npm start', () => {
   });
 
   it('serves the app at /, and the demo fleet (a child process) trains the model; the card says demo devices did', async () => {
-    const s = await startLauncher(['--port', '0', '--data-dir', join(dir, 'data'), '--round-interval', '1', '--demo-devices', '8', '--shards', '2', '--log-level', 'info']);
+    const s = await startLauncher(['--port', '0', '--data-dir', join(dir, 'data'), '--round-interval', '1', '--demo-devices', '12', '--shards', '1', '--log-level', 'info']);
     try {
       const page = await fetch(`${s.url}/`);
       expect(page.status).toBe(200);
       expect(page.headers.get('content-security-policy')).toContain("script-src 'self' 'wasm-unsafe-eval'");
       expect(await page.text()).toMatch(/<div id="app">/);
-      await s.line(/^fleet: 8 devices connected over 2 shard\(s\)/);
+      await s.line(/^fleet: 12 devices connected over 1 shard\(s\)/);
       await s.line(/^fleet: round of shard \d completed, model version \d+/);
       const card = transparencyResponseSchema.parse(await (await fetch(`${s.url}/v1/transparency`)).json());
       expect(card.model.version).toBeGreaterThan(1);
       expect(card.rounds.completed).toBeGreaterThanOrEqual(1);
-      expect(card.demo?.devices).toBe(8);
+      expect(card.demo?.devices).toBe(12);
       expect(card.versions.some((v) => v.cause === 'round' && v.cohortSize >= 3)).toBe(true);
     } finally {
       await s.stop();

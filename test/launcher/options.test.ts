@@ -2,7 +2,7 @@
 // clear line naming the flag.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, usage } from '../../server/config';
-import { DEFAULT_DEMO_DEVICES, demoRefusal, launchUsage, MAX_DEMO_DEVICES, parseLaunch } from '../../launcher/options';
+import { DEFAULT_DEMO_DEVICES, demoRefusal, launchUsage, MAX_DEMO_DEVICES, parseLaunch, withDemoHeadroom } from '../../launcher/options';
 
 const parse = (argv: string[], env: Record<string, string> = {}) => parseLaunch(argv, env, '/tmp');
 
@@ -42,7 +42,14 @@ describe('parseLaunch', () => {
   it('the demo fleet runs only under open enrollment', () => {
     const { config } = parse([]) as { config: Parameters<typeof demoRefusal>[0] };
     expect(demoRefusal(config)).toBeUndefined();
-    expect(demoRefusal({ ...config, enrollment: 'open' } as typeof config)).toBeUndefined();
-    expect(demoRefusal({ ...config, enrollment: 'invite' } as typeof config)).toMatch(/only under the open enrollment policy/);
+    expect(demoRefusal({ ...config, enrollment: 'open' })).toBeUndefined();
+    expect(demoRefusal({ ...config, enrollment: 'token' })).toMatch(/only under the open enrollment policy \(this server's is token\)/);
+    expect(demoRefusal((parse(['--enrollment', 'token']) as { config: typeof config }).config)).toMatch(/only under the open enrollment policy/);
+  });
+
+  it('the demo fleet\'s devices are added to the per-address limits (they all connect from this machine); no limit stays none', () => {
+    const { config } = parse(['--max-connections-per-address', '10', '--registrations-per-hour', '0']) as { config: Parameters<typeof withDemoHeadroom>[0] };
+    expect(withDemoHeadroom(config, 48).wsLimits).toEqual({ ...config.wsLimits, maxConnectionsPerAddress: 58, registrationsPerAddressPerHour: 0 });
+    expect(withDemoHeadroom(config, 0)).toBe(config);
   });
 });

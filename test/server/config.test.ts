@@ -19,6 +19,8 @@ describe('parseConfig', () => {
       roundIntervalSeconds: 30,
       rateLimit: 50,
       trustProxy: false,
+      enrollment: 'open',
+      wsLimits: { maxConnectionsPerAddress: 256, registrationsPerAddressPerHour: 20, maxConcurrentRounds: 8, maxRoundBytes: 256 * 2 ** 20 },
       shards: DEFAULT_SHARDS,
       checkpoints: CHECKPOINT_DEFAULTS,
       training: { samplingRate: 1, graph: 'sparse', clipNorm: 250, minCohort: 3, stageTimeoutMs: 30_000, serverLearningRate: 0.5, averaging: 0.9, privacy: { mode: 'off', noiseMultiplier: 1, epsilonBudget: 8, delta: 1e-6 } },
@@ -40,6 +42,11 @@ describe('parseConfig', () => {
     expect(parseConfig(['--rate-limit', '0', '--trust-proxy', '2', '--server-lr', '0.3', '--averaging', '0'], {})).toMatchObject({ rateLimit: 0, trustProxy: 2, training: { serverLearningRate: 0.3, averaging: 0 } });
     expect(parseConfig([], { CONFIDANT_TRUST_PROXY: 'true' }).trustProxy).toBe(1);
     expect(parseConfig([], { CONFIDANT_TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(parseConfig(['--enrollment', 'token', '--max-connections-per-address', '0', '--registrations-per-hour', '5', '--max-concurrent-rounds', '2', '--round-memory-mib', '64'], {})).toMatchObject({
+      enrollment: 'token',
+      wsLimits: { maxConnectionsPerAddress: 0, registrationsPerAddressPerHour: 5, maxConcurrentRounds: 2, maxRoundBytes: 64 * 2 ** 20 },
+    });
+    expect(parseConfig([], { CONFIDANT_ENROLLMENT: 'token', CONFIDANT_ROUND_MEMORY_MIB: '1' })).toMatchObject({ enrollment: 'token', wsLimits: { maxRoundBytes: 2 ** 20 } });
     expect(parseConfig(['--dp', 'distributed', '--noise-multiplier', '1.2', '--epsilon-budget', '4', '--delta', '1e-5'], {}).training.privacy).toEqual({ mode: 'distributed', noiseMultiplier: 1.2, epsilonBudget: 4, delta: 1e-5 });
   });
 
@@ -78,6 +85,13 @@ describe('parseConfig', () => {
     [['--shards', '257'], {}, '--shards'],
     [['--checkpoints', '1'], {}, '--checkpoints must be an integer in 2..1000'],
     [['--checkpoint-spacing', 'random'], {}, '--checkpoint-spacing must be uniform or exponential'],
+    [['--enrollment', 'invite'], {}, '--enrollment must be open or token, got "invite"'],
+    [[], { CONFIDANT_ENROLLMENT: 'closed' }, 'CONFIDANT_ENROLLMENT must be open or token'],
+    [['--max-connections-per-address=-1'], {}, '--max-connections-per-address must be an integer in 0..1000000'],
+    [['--registrations-per-hour', '2.5'], {}, '--registrations-per-hour must be an integer in 0..1000000, got "2.5"'],
+    [['--max-concurrent-rounds', '0'], {}, '--max-concurrent-rounds must be an integer in 1..1024'],
+    [['--round-memory-mib', '0'], {}, '--round-memory-mib must be an integer in 1..65536'],
+    [['--round-memory-mib', '65537'], {}, '--round-memory-mib'],
   ])('refuses %j %j', (argv, env, message) => {
     expect(() => parseConfig(argv, env)).toThrow(ConfigError);
     expect(() => parseConfig(argv, env)).toThrow(message);

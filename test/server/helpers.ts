@@ -64,10 +64,10 @@ export class TestClient {
     });
   }
 
-  /** Connect; resolves once open (the challenge is then on its way). */
-  static open(url: string): Promise<TestClient> {
+  /** Connect (with extra request headers, e.g. X-Forwarded-For); resolves once open (the challenge is then on its way). */
+  static open(url: string, headers?: Record<string, string>): Promise<TestClient> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { perMessageDeflate: false });
+      const ws = new WebSocket(url, { perMessageDeflate: false, ...(headers && { headers }) });
       const client = new TestClient(ws);
       ws.once('open', () => resolve(client));
       ws.once('error', reject);

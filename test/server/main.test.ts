@@ -95,6 +95,13 @@ describe('server/main.ts', () => {
     expect(missing.err()).toContain('no such file or directory');
   });
 
+  it('a round memory budget below one masked vector of the model is one clear line naming the flag, and exit code 1', async () => {
+    // The vendored catalogue's update vector is 9,742 × 32 + 3 × 9,742 + 32² + 2 words, about 1.3 MiB.
+    const p = run(['--port', '0', '--data-dir', join(dir, 'small-budget'), '--round-memory-mib', '1']);
+    expect(await p.exited).toBe(1);
+    expect(p.err().trim().split('\n')).toEqual(['confidant: --round-memory-mib 1 is less than one masked vector of this model (341996 words, 1.30 MiB): no round could complete']);
+  });
+
   it('runs secure rounds on its own: devices connect, and a new model version appears with its provenance', async () => {
     await initBackend();
     await _sodium.ready;

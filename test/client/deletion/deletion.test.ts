@@ -9,7 +9,7 @@ import { keyId } from '../../../shared/protocol/key-id';
 import { sign, verify } from '../../../shared/secagg/sign';
 import { createApi } from '../../../client/core/api';
 import { deleteMyData, type DeletionState } from '../../../client/deletion/flow';
-import { newIdentity } from '../../../client/device/identity';
+import { identityFromSeed, newIdentity, recoveryCode, seedFromRecoveryCode } from '../../../client/device/identity';
 import { createMemoryStore } from '../../../client/store/memory-store';
 import { sodium } from '../../shared/secagg/helpers';
 import { event } from '../fixtures';
@@ -99,6 +99,18 @@ describe('deleteMyData', () => {
     expect(final).toMatchObject({ phase: 'not-verified', problem: { field: 'deviceKeyHash' } });
     expect(await store.events()).toHaveLength(1);
     wrongDevice = false;
+  });
+
+  it('from another browser: the key rebuilt from the recovery code gets the receipt for the original key', async () => {
+    tamper = (b) => b;
+    wrongDevice = false;
+    const original = newIdentity(sodium);
+    // A fresh store (another browser): it has neither the key nor the data, only the code the person wrote down.
+    const store = createMemoryStore();
+    const rebuilt = identityFromSeed(sodium, seedFromRecoveryCode(recoveryCode(original)));
+    const final = await deleteMyData({ api: createApi({ baseUrl, fetch }), store, sodium, identity: rebuilt, now: () => 1_000_000, wait: async () => {}, onState: () => {} });
+    expect(final).toMatchObject({ phase: 'deleted', receipt: { deviceKeyHash: deviceKeyHash(original.publicKey) } });
+    expect(await store.receipts()).toHaveLength(1);
   });
 
   it('a device that never contributed has nothing on the server: it wipes at once', async () => {

@@ -8,6 +8,7 @@ import { MIGRATIONS } from '../../../server/store/migrations';
 import { SqliteStore } from '../../../server/store/sqlite-store';
 import { deviceIdOf, initOf, provenanceOf, runStoreConformance } from './store.conformance';
 import { runForgettingConformance } from './forgetting.conformance';
+import { runEnrollmentConformance } from './enrollment.conformance';
 
 const dir = mkdtempSync(join(tmpdir(), 'confidant-store-'));
 let counter = 0;
@@ -21,6 +22,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 runStoreConformance('sqlite', () => SqliteStore.open(freshPath()));
 runForgettingConformance('sqlite', () => SqliteStore.open(freshPath()));
+runEnrollmentConformance('sqlite', () => SqliteStore.open(freshPath()));
 
 describe('SqliteStore on disk', () => {
   it('runs in WAL mode with synchronous=FULL, secure_delete and foreign keys on', async () => {
@@ -151,5 +153,60 @@ describe('devices at rest', () => {
     }
     const { readFileSync } = await import('node:fs');
     expect(readFileSync(path).includes(Buffer.from(deviceIdOf(7)))).toBe(false);
+  });
+});
+
+describe('enrollment tokens on disk', () => {
+  const batch = { batchId: '00000000000000e1', issuedAt: 1, hashes: [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)] };
+
+  it('a used token stays used after the store is reopened, and the device it admitted stays registered', async () => {
+    const path = freshPath();
+    const first = SqliteStore.open(path);
+    await first.issueEnrollmentTokens(batch);
+    await first.registerDeviceWithToken(deviceIdOf(1), 10, batch.hashes[0]!);
+    await first.close();
+    const second = SqliteStore.open(path);
+    try {
+      expect(await second.registerDeviceWithToken(deviceIdOf(2), 20, batch.hashes[0]!)).toEqual({ outcome: 'token_used' });
+      expect(await second.getDevice(deviceIdOf(1))).toMatchObject({ registeredAt: 10 });
+    } finally {
+      await second.close();
+    }
+  });
+
+  // A failure anywhere in the transaction (here forced by a trigger) must leave both halves undone: no device without
+  // its token spent, no token spent without its device, and no device key left behind.
+  it.each([
+    ['the device insert', 'BEFORE INSERT ON devices'],
+    ["the token's used mark", 'BEFORE UPDATE ON enrollment_tokens'],
+  ])('when %s fails, nothing of the registration is kept', async (_label, when) => {
+    const store = SqliteStore.open(freshPath());
+    try {
+      await store.issueEnrollmentTokens(batch);
+      const keysBefore = store.keys.refs().length;
+      store.db.exec(`CREATE TRIGGER fail_once ${when} BEGIN SELECT RAISE(ABORT, 'simulated failure'); END`);
+      await expect(store.registerDeviceWithToken(deviceIdOf(1), 10, batch.hashes[0]!)).rejects.toThrow('simulated failure');
+      expect(await store.getDevice(deviceIdOf(1))).toBeUndefined();
+      expect((await store.listEnrollmentBatches())[0]).toMatchObject({ used: 0 });
+      expect(store.keys.refs()).toHaveLength(keysBefore);
+      store.db.exec('DROP TRIGGER fail_once');
+      expect((await store.registerDeviceWithToken(deviceIdOf(1), 10, batch.hashes[0]!)).outcome).toBe('registered');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a refused token makes no device key (no write, no fsync)', async () => {
+    const store = SqliteStore.open(freshPath());
+    try {
+      await store.issueEnrollmentTokens(batch);
+      await store.revokeEnrollmentTokens({ hashes: [batch.hashes[1]!] });
+      const keysBefore = store.keys.refs().length;
+      expect((await store.registerDeviceWithToken(deviceIdOf(1), 10, new Uint8Array(32).fill(9))).outcome).toBe('token_unknown');
+      expect((await store.registerDeviceWithToken(deviceIdOf(1), 10, batch.hashes[1]!)).outcome).toBe('token_revoked');
+      expect(store.keys.refs()).toHaveLength(keysBefore);
+    } finally {
+      await store.close();
+    }
   });
 });

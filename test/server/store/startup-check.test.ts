@@ -80,6 +80,27 @@ const damages: { name: string; damage(database: string): void; says: RegExp }[] 
     says: /^model version 1 does not match its recorded SHA-256$/,
   },
   {
+    name: "an older served file still kept (version 1 of 2) no longer matches its recorded SHA-256",
+    damage: (db) => {
+      rawSql(db, 'INSERT INTO model_versions (version, created_at, sha256, size_bytes, model, round_id, composition, provenance) SELECT 2, created_at, sha256, size_bytes, model, round_id, composition, provenance FROM model_versions WHERE version = 1');
+      rawSql(db, 'UPDATE model_versions SET model = zeroblob(size_bytes) WHERE version = 1');
+    },
+    says: /^model version 1 does not match its recorded SHA-256$/,
+  },
+  {
+    name: 'the latest model version without its file',
+    damage: (db) => rawSql(db, 'UPDATE model_versions SET model = NULL WHERE version = 1'),
+    says: /^model version 1, the latest, has no file$/,
+  },
+  {
+    name: "an older kept checkpoint (a deletion's rollback target) no longer matches its training_sha256",
+    damage: (db) => {
+      rawSql(db, 'INSERT INTO checkpoints (shard, lineage, step, created_at, round_id, training, training_sha256, served, iterates) SELECT shard, lineage, 1, created_at, round_id, training, training_sha256, served, iterates FROM checkpoints WHERE shard = 0 AND step = 0');
+      rawSql(db, "UPDATE checkpoints SET training_sha256 = ? WHERE shard = 0 AND step = 0", 'f'.repeat(64));
+    },
+    says: /^shard 0's training model \(step 0\) does not match its recorded SHA-256$/,
+  },
+  {
     name: "a shard's training model no longer matches its training_sha256",
     damage: (db) => rawSql(db, "UPDATE checkpoints SET training_sha256 = ? WHERE shard = 0", '0'.repeat(64)),
     says: /^shard 0's training model \(step 0\) does not match its recorded SHA-256$/,
@@ -114,7 +135,7 @@ describe('startupProblems', () => {
 
 /** `npm start` on `dataDir`; resolves with its exit code and stderr. */
 function npmStart(dataDir: string): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', '0', '--data-dir', dataDir, '--catalogue', catalogue, '--round-interval', '0'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', '0', '--data-dir', dataDir, '--catalogue', catalogue, '--round-interval', '0', '--shards', '1'], {
     cwd: ROOT,
     env: { ...process.env, PORT: '', CONFIDANT_DATA_DIR: '' },
   });

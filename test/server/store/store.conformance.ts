@@ -104,6 +104,29 @@ export function runStoreConformance(name: string, newStore: () => Store | Promis
         await expect(store.touchDevice(deviceIdOf(3), 1)).rejects.toMatchObject({ code: 'store.not_found' });
       });
 
+      it('touchDevices moves each lastSeen forward in one call, skips devices not registered, and counts what moved', async () => {
+        await store.registerDevice(deviceIdOf(2), 100);
+        await store.registerDevice(deviceIdOf(3), 100);
+        const seen = [
+          { deviceId: deviceIdOf(2), at: 500 },
+          { deviceId: deviceIdOf(3), at: 50 }, // older than its lastSeen: unchanged
+          { deviceId: deviceIdOf(9), at: 700 }, // not registered (deleted since it was seen): skipped
+          { deviceId: deviceIdOf(2), at: 400 },
+        ];
+        expect(await store.touchDevices(seen)).toBe(1);
+        expect((await store.getDevice(deviceIdOf(2)))?.lastSeen).toBe(500);
+        expect((await store.getDevice(deviceIdOf(3)))?.lastSeen).toBe(100);
+        expect(await store.getDevice(deviceIdOf(9))).toBeUndefined();
+        expect(await store.touchDevices([])).toBe(0);
+      });
+
+      it('touchDevices refuses a bad id or time as store.invalid, writing nothing', async () => {
+        await store.registerDevice(deviceIdOf(2), 100);
+        await expect(store.touchDevices([{ deviceId: deviceIdOf(2), at: 200 }, { deviceId: 'short', at: 300 }])).rejects.toMatchObject({ code: 'store.invalid' });
+        await expect(store.touchDevices([{ deviceId: deviceIdOf(2), at: 200 }, { deviceId: deviceIdOf(2), at: -1 }])).rejects.toMatchObject({ code: 'store.invalid' });
+        expect((await store.getDevice(deviceIdOf(2)))?.lastSeen).toBe(100);
+      });
+
       it('setConsent updates and returns the record, and refuses an unknown device', async () => {
         const id = deviceIdOf(4);
         await store.registerDevice(id, 1);
@@ -208,6 +231,44 @@ export function runStoreConformance(name: string, newStore: () => Store | Promis
         await expect(store.commitRound({ ...c, provenance: { ...c.provenance, extra: 1 } as ModelProvenance })).rejects.toMatchObject({ code: 'store.invalid' });
         await expect(store.commitRound({ ...c, account: { history: [{ samplingRate: 2, noiseMultiplier: 1, steps: 1 }], unbounded: false } })).rejects.toMatchObject({ code: 'store.invalid' });
         expect((await store.listRounds(1))[0]!.status).toBe('started');
+      });
+
+      it('records a round skipped after sampling with its charge in one step; it counts as an attempt at its position', async () => {
+        await store.initialise(initOf(2));
+        const charged = { history: [{ samplingRate: 0.3, noiseMultiplier: 1.1, steps: 1 }], unbounded: false };
+        const skip = { shard: 1, lineage: 0, step: 0, sessionId: 'skip-1', cohortSize: 2, reason: 'sampled 2 of 9 devices; a round needs 3', at: 50, account: charged };
+        const record = await store.roundSkipped(skip);
+        expect(record).toEqual({ id: record.id, shard: 1, lineage: 0, step: 0, sessionId: 'skip-1', round: 1, status: 'aborted', reason: skip.reason, startedAt: 50, endedAt: 50, cohortSize: 2, survivors: 0 });
+        expect((await store.listRounds(1))[0]).toEqual(record);
+        expect((await store.listShards()).map((x) => x.account)).toEqual([{ history: [], unbounded: false }, charged]);
+        expect(await store.roundsAt(1, 0, 0)).toBe(1);
+        expect(await store.countRounds()).toEqual([{ shard: 0, completed: 0, aborted: 0 }, { shard: 1, completed: 0, aborted: 1 }]);
+        // Without DP there is nothing to charge: the attempt is recorded, the account left as it is.
+        await store.roundSkipped({ ...skip, sessionId: 'skip-2', at: 60, account: null });
+        expect((await store.listShards())[1]!.account).toEqual(charged);
+        expect(await store.roundsAt(1, 0, 0)).toBe(2);
+        // The shard did not move: a round at the same step still commits, with the account that includes the skip.
+        const c = await roundCommit(store, 1, 70, { account: { history: [{ samplingRate: 0.3, noiseMultiplier: 1.1, steps: 2 }], unbounded: false } });
+        await store.commitRound(c);
+        expect((await store.listShards())[1]!.account).toEqual(c.account);
+      });
+
+      it('refuses a skipped round at a stale position, a session seen before, an unknown shard or bad fields, changing nothing', async () => {
+        await store.initialise(initOf(2));
+        await store.commitRound(await roundCommit(store, 0, 10)); // shard 0 is at step 1 now; round 1 of session s-0-10 exists
+        const charged = { history: [{ samplingRate: 0.5, noiseMultiplier: 1, steps: 1 }], unbounded: false };
+        const skip = { shard: 0, lineage: 0, step: 1, sessionId: 'skip-x', cohortSize: 1, reason: 'too few sampled', at: 300, account: charged };
+        const before = { shards: await store.listShards(), rounds: await store.listRounds(10) };
+        await expect(store.roundSkipped({ ...skip, step: 0 })).rejects.toMatchObject({ code: 'store.conflict' });
+        await expect(store.roundSkipped({ ...skip, lineage: 1 })).rejects.toMatchObject({ code: 'store.conflict' });
+        await expect(store.roundSkipped({ ...skip, sessionId: 's-0-10' })).rejects.toMatchObject({ code: 'store.conflict' });
+        await expect(store.roundSkipped({ ...skip, shard: 5 })).rejects.toMatchObject({ code: 'store.not_found' });
+        await expect(store.roundSkipped({ ...skip, account: { history: [{ samplingRate: 2, noiseMultiplier: 1, steps: 1 }], unbounded: false } })).rejects.toMatchObject({ code: 'store.invalid' });
+        await expect(store.roundSkipped({ ...skip, reason: '' })).rejects.toMatchObject({ code: 'store.invalid' });
+        await expect(store.roundSkipped({ ...skip, cohortSize: -1 })).rejects.toMatchObject({ code: 'store.invalid' });
+        await expect(store.roundSkipped({ ...skip, at: 1.5 })).rejects.toMatchObject({ code: 'store.invalid' });
+        expect({ shards: await store.listShards(), rounds: await store.listRounds(10) }).toEqual(before);
+        expect(await store.roundsAt(0, 0, 1)).toBe(0);
       });
 
       it('is not changed by mutating what was passed in or returned', async () => {

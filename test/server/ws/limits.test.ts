@@ -56,6 +56,11 @@ describe('resolveLimits', () => {
     [{ vectorLength: 5, ratePerSecond: Number.NaN }, 'limits.ratePerSecond'],
     [{ vectorLength: 5, maxFragments: 0 }, 'limits.maxFragments'],
     [{ vectorLength: 5, heartbeatMs: 10 }, 'limits.heartbeatMs'],
+    [{ vectorLength: 5, maxConnectionsPerAddress: -1 }, 'limits.maxConnectionsPerAddress'],
+    [{ vectorLength: 5, registrationsPerAddressPerHour: 0.5 }, 'limits.registrationsPerAddressPerHour'],
+    [{ vectorLength: 5, maxConcurrentRounds: 0 }, 'limits.maxConcurrentRounds'],
+    [{ vectorLength: 5, maxRoundBytes: 0 }, 'limits.maxRoundBytes'],
+    [{ vectorLength: 1000, maxRoundBytes: 3999 }, 'limits.maxRoundBytes (3999) is less than one masked vector of 1000 words (4000 bytes)'],
   ])('refuses %j, naming %s', (given, name) => {
     expect(() => resolveLimits(given)).toThrow(name);
   });
@@ -70,6 +75,18 @@ describe('TokenBucket', () => {
     expect([bucket.take(), bucket.take()]).toEqual([true, false]);
     t = 100_000;
     expect([bucket.take(), bucket.take(), bucket.take(), bucket.take()]).toEqual([true, true, true, false]);
+  });
+
+  it('is full again once it has refilled completely, and not before', () => {
+    let t = 0;
+    const bucket = new TokenBucket(2, 1, () => t);
+    expect(bucket.isFull()).toBe(true);
+    bucket.take();
+    expect(bucket.isFull()).toBe(false);
+    t = 999;
+    expect(bucket.isFull()).toBe(false);
+    t = 1000;
+    expect(bucket.isFull()).toBe(true);
   });
 
   it('a clock going backwards adds nothing', () => {
