@@ -14,6 +14,7 @@ import { createLogger } from './log/logger';
 import { createMetrics } from './metrics';
 import { decodeModelHeader } from '../models/serialize';
 import { splitServedFile } from '../models/served-file';
+import { createRoundBudget } from './ws/round-budget';
 import { createCoordinator } from './rounds/coordinator';
 import { startRoundLoop } from './rounds/round-loop';
 import { createServer, modelVectorLength } from './server';
@@ -108,6 +109,7 @@ export async function run(config: Config, overrides: RunOverrides = {}): Promise
     settings: { ...training, localEpochs: 1, endOfRound: { serverLearningRate, averaging }, checkpoints: config.checkpoints },
     samplingKey: samplingKeyOf(identity.privateKey),
     applyMasks: masks.apply,
+    budget: createRoundBudget(config.wsLimits, (code) => metrics.refusals.inc({ code, transport: 'ws' })),
     log: (event, fields) => {
       logger.info(fields, event);
       metrics.roundEvent(event, fields);
@@ -161,12 +163,24 @@ export async function run(config: Config, overrides: RunOverrides = {}): Promise
     throw err;
   }
 
+  // A skipped round is logged at info when its reason changes (an operator must see why no round runs), else at
+  // debug: the same reason every interval would flood the log.
+  const lastSkip = new Map<number | undefined, string>();
+  const onSummary = (s: Awaited<ReturnType<typeof coordinator.runRound>>) => {
+    if (s.status !== 'skipped') {
+      lastSkip.delete(s.shard);
+      logger.info(s, `round ${s.status}`);
+    } else if (lastSkip.get(s.shard) !== s.reason.replace(/\d+/g, 'N')) {
+      lastSkip.set(s.shard, s.reason.replace(/\d+/g, 'N'));
+      logger.info(s, 'round skipped');
+    } else logger.debug(s, 'round skipped');
+  };
   const loop =
     config.roundIntervalSeconds > 0
       ? startRoundLoop({
           runner: coordinator,
           intervalMs: 1000 * config.roundIntervalSeconds,
-          onSummary: (s) => (s.status === 'skipped' ? logger.debug(s, 'round skipped') : logger.info(s, `round ${s.status}`)),
+          onSummary,
           onError: (err) => logger.error({ err }, 'round failed'),
         })
       : undefined;

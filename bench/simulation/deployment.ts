@@ -25,6 +25,7 @@ import { finishRound } from '../../server/training/finish-round';
 import { activePrivacy, roundConfig } from '../../server/training/round-config';
 import { charge } from '../../server/training/privacy-account';
 import { SAFETY_DEFAULTS } from '../../server/training/defaults';
+import type { SafetySettings } from '../../shared/secagg/round-settings';
 import { sampleCohort } from '../../server/training/sampling';
 import { loadShards, type ShardView } from '../../server/training/shard-state';
 import { shardOf } from '../../server/training/sharding';
@@ -57,6 +58,8 @@ export interface DeploymentOptions {
   localEpochs: number;
   dropout: number;
   privacy?: PrivacySettings | undefined;
+  /** The adversary the thresholds are sized for (default the server's, SAFETY_DEFAULTS); tiny test deployments pass γ = 0. */
+  safety?: SafetySettings;
   endOfRound: EndOfRoundSettings;
   checkpoints: { keep: number; spacing: CheckpointSpacing };
   /** A CSPRNG for DP noise (a seeded one only where a test needs exact replays). */
@@ -172,7 +175,7 @@ export async function createDeployment(o: DeploymentOptions): Promise<Deployment
     };
     let planned: ReturnType<typeof roundConfig>;
     try {
-      planned = roundConfig(cohort.length, layout, { graph: o.graph, clipNorm: o.clipNorm, localEpochs: o.localEpochs, stageTimeoutMs: 60_000, privacy: o.privacy, safety: SAFETY_DEFAULTS });
+      planned = roundConfig(cohort.length, layout, { graph: o.graph, clipNorm: o.clipNorm, localEpochs: o.localEpochs, stageTimeoutMs: 60_000, privacy: o.privacy, safety: o.safety ?? SAFETY_DEFAULTS });
     } catch (err) {
       return skippedAfterDraw(`cohort of ${cohort.length}: ${(err as Error).message}`);
     }

@@ -23,6 +23,7 @@ import type { CheckpointSpacing } from '../training/checkpoint-policy';
 import { CHECKPOINT_DEFAULTS } from '../training/defaults';
 import type { DeviceChannel, RoundHost, RoundMessage } from './host';
 import { createSecureRound, MemberDropped, type Outgoing, type SecureRound } from './secure-round';
+import type { RoundAccount, RoundBudget } from '../ws/round-budget';
 
 /** Training settings of a deployment. */
 export interface TrainingSettings {
@@ -59,6 +60,8 @@ export interface CoordinatorOptions {
   samplingKey: Uint8Array;
   /** How masks are stripped from a round's sum (the server's parallel applier); default libsodium on this thread. */
   applyMasks?: MaskApplier;
+  /** Caps on rounds at once and on the bytes one round buffers (server/ws/round-budget.ts); default none. */
+  budget?: RoundBudget;
   /** A CSPRNG for central noise (tests of exact forgetting pass a seeded one). */
   randomBytes?: (n: number) => Uint8Array;
   now?: () => number;
@@ -182,7 +185,23 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
     return run;
   };
 
+  /** A round on `shard` within the budget: a slot is taken before anything is drawn, so a refusal costs no privacy. */
   const runShardRound = async (views: ShardView[], shard: number): Promise<RoundSummary> => {
+    let account: RoundAccount | undefined;
+    try {
+      account = o.budget?.open();
+    } catch (err) {
+      if (err instanceof ProtocolError) return { status: 'skipped', reason: `shard ${shard}: ${err.message}`, shard };
+      throw err;
+    }
+    try {
+      return await runShardRoundWith(views, shard, account);
+    } finally {
+      account?.close();
+    }
+  };
+
+  const runShardRoundWith = async (views: ShardView[], shard: number, account: RoundAccount | undefined): Promise<RoundSummary> => {
     if (!views[shard]) return { status: 'skipped', reason: `there is no shard ${shard}` };
     if (paused.has(shard)) return { status: 'skipped', reason: `shard ${shard} is paused by a deletion`, shard };
     const view = views[shard]!;
@@ -245,7 +264,7 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
     const sessionId = b64(sodium, sodium.randombytes_buf(16));
     const startedAt = now();
     const record = await store.roundStarted({ shard, lineage, step, sessionId, round: 1, cohortSize: cohort.length, startedAt });
-    const round = createSecureRound({ sodium, binding: { sessionId, round: 1, modelHash }, shard, purpose: 'training', modelVersion: latest?.version ?? 0, config, cohort, ...(o.applyMasks && { applyMasks: o.applyMasks }) });
+    const round = createSecureRound({ sodium, binding: { sessionId, round: 1, modelHash }, shard, purpose: 'training', modelVersion: latest?.version ?? 0, config, cohort, ...(o.applyMasks && { applyMasks: o.applyMasks }), ...(account && { account }) });
     let finishActive: () => void = () => {};
     const done = new Promise<void>((resolve) => (finishActive = resolve));
     const a: Active = { shard, round, finish: finishActive, stage: round.stage, roundId: record.id };

@@ -11,7 +11,7 @@
 import type { Sodium } from '../../shared/secagg/sodium';
 import { verify } from '../../shared/secagg/sign';
 import { buildGraph, checkThreshold, type GraphParams } from '../../shared/secagg/graph';
-import { unmaskSum, type ReceivedShare } from '../../shared/secagg/unmask';
+import { InconsistentDealer, unmaskSum, type ReceivedShare } from '../../shared/secagg/unmask';
 import type { MaskApplier } from '../../shared/secagg/masking';
 import { isSecAggError } from '../../shared/secagg/errors';
 import { consistencyQuorum, corruptHolders } from '../../shared/secagg/round-settings';
@@ -57,6 +57,8 @@ export interface SecureRoundOptions {
   cohort: readonly string[];
   /** How masks are stripped from the sum (default libsodium, one at a time; the server passes its parallel node:crypto applier). */
   applyMasks?: MaskApplier;
+  /** The round's memory account (server/ws/round-budget.ts): bytes it buffers are reserved here first. */
+  account?: { reserve(bytes: number): void };
 }
 
 /** The round's state machine (see the file comment). */
@@ -252,6 +254,7 @@ const sharesStage: StageHandler = {
     if (to.length !== neighbours.size || new Set(to).size !== to.length || to.some((x) => !neighbours.has(x))) {
       throw new ProtocolError('share.not_neighbour', `expected exactly one share bundle for each of the ${neighbours.size} neighbours`);
     }
+    s.o.account?.reserve(m.shares.reduce((bytes, x) => bytes + x.ciphertext.length, 0)); // throws 'limit.round_memory' past the budget
     s.bundles.set(deviceId, m.shares);
   },
   close(s) {
@@ -344,6 +347,7 @@ const unmaskStage: StageHandler = {
     };
     for (const x of m.selfSeedShares) checkOwner(x.of, survivors, 'self-seed');
     for (const x of m.maskKeyShares) checkOwner(x.of, dropped, 'mask-key');
+    s.o.account?.reserve([...m.selfSeedShares, ...m.maskKeyShares].reduce((bytes, x) => bytes + x.share.length + 96, 0)); // share, digest, signature
     s.revealed.set(deviceId, m);
   },
   close(s) {
@@ -368,6 +372,7 @@ const unmaskStage: StageHandler = {
       if (config.vectorLength !== sum.length) throw new Error('unreachable: the sum has the round\'s length');
       return { done: sum, contributors: s.lists!.survivors, misbehaved: [...s.misbehaved] };
     } catch (err) {
+      if (err instanceof InconsistentDealer) s.misbehaved.add(err.dealer);
       if (isSecAggError(err)) return { abort: `unmasking failed: ${err.message}` };
       throw err;
     }
@@ -388,6 +393,7 @@ const HANDLERS: Record<SecureStage, StageHandler> = {
 /** Create a round; call start() to invite the cohort. */
 export function createSecureRound(o: SecureRoundOptions): SecureRound {
   const { sodium, binding, config } = o;
+  o.account?.reserve(4 * config.vectorLength); // the running sum of masked inputs
   const sortedCohort = [...o.cohort].sort();
   const purpose = o.purpose ?? 'training';
   const invitation = { shard: o.shard, modelVersion: o.modelVersion, purpose, config, cohort: sortedCohort };

@@ -54,6 +54,16 @@ export interface MaskPlan {
 
 type Kind = 'selfSeed' | 'maskKey';
 
+/** 'share.tampered' from a dealer whose own signed shares do not rebuild its committed secret (its id, for the server only). */
+export class InconsistentDealer extends SecAggError {
+  constructor(
+    readonly dealer: string,
+    message: string,
+  ) {
+    super('share.tampered', message);
+  }
+}
+
 /**
  * Rebuild one secret. `owner` is named by role and position ("survivor 3"), never by id: the reason reaches logs
  * and broadcasts.
@@ -101,7 +111,7 @@ function rebuild(input: Omit<UnmaskInput, 'maskedSum' | 'applyMasks'>, ownerId: 
   if (signed.length < t) throw new SecAggError('share.too_few', `${signed.length} valid shares for ${owner}, fewer than t = ${t}: the round cannot be unmasked`);
   const slow = attempt(signed);
   if (slow) return slow;
-  throw new SecAggError('share.tampered', `${owner} dealt shares, signed, that do not rebuild its committed secret: it dealt inconsistently, and the round cannot be unmasked`);
+  throw new InconsistentDealer(ownerId, `${owner} dealt shares, signed, that do not rebuild its committed secret: it dealt inconsistently, and the round cannot be unmasked`);
 }
 
 /** The masks left in the survivors' sum, each with the sign that removes it; throws when a secret cannot be rebuilt. */

@@ -23,7 +23,7 @@ describe('parseConfig', () => {
       wsLimits: { maxConnectionsPerAddress: 256, registrationsPerAddressPerHour: 20, maxConcurrentRounds: 8, maxRoundBytes: 256 * 2 ** 20 },
       shards: DEFAULT_SHARDS,
       checkpoints: CHECKPOINT_DEFAULTS,
-      training: { samplingRate: 1, graph: 'sparse', clipNorm: 250, minCohort: 3, stageTimeoutMs: 30_000, serverLearningRate: 0.5, averaging: 0.9, privacy: { mode: 'off', noiseMultiplier: 1, epsilonBudget: 8, delta: 1e-6 } },
+      training: { samplingRate: 1, graph: 'sparse', clipNorm: 250, minCohort: 10, stageTimeoutMs: 30_000, serverLearningRate: 0.5, averaging: 0.9, privacy: { mode: 'off', noiseMultiplier: 1, epsilonBudget: 8, delta: 1e-6 }, safety: { corruptFraction: 0.1, expectedDropout: 0.1 } },
     });
     // The end of round's defaults are the benchmarks' (one place: models/federated/end-of-round.ts).
     expect(parseConfig([], {}).training).toMatchObject(END_OF_ROUND_DEFAULTS);

@@ -30,6 +30,7 @@ describe('simulated deployment', () => {
       clipNorm: 50,
       localEpochs: 1,
       dropout: 0,
+      safety: { corruptFraction: 0, expectedDropout: 0 }, // a tiny deployment: cohorts of a handful
       privacy: { mode: 'central', noiseMultiplier: 1, delta: 1e-5, epsilonBudget: 1_000 },
       endOfRound: { serverLearningRate: 0.5, averaging: 0.5 },
       checkpoints: { keep: 3, spacing: 'uniform' },

@@ -1,7 +1,7 @@
 // The device's participant: refuses a fixed-point scale that could wrap a full cohort's sum, clips and logs
 // (sizes and settings, never the update), and ignores messages of other sessions or rounds.
 import { describe, expect, it, vi } from 'vitest';
-import { createParticipant, type Participant, type SentLogEntry } from '../../../client/rounds/participant';
+import { createParticipant, type DeviceFloors, type Participant, type SentLogEntry } from '../../../client/rounds/participant';
 import { fixedPointScale, MODULUS_BITS } from '../../../shared/secagg/fixed-point';
 import type { RoundConfig, ServerMessage } from '../../../shared/protocol/messages';
 import { runInMemoryRound } from '../../../bench/simulation/in-memory-round';
@@ -176,5 +176,88 @@ describe('messages of other sessions and rounds are ignored', () => {
       expect(outcome.contributors).toContain(target);
       expect(Array.from(outcome.sum)).toEqual([4 * 1 + 7, 4 * 2 + 8, 4 * 3 + 9]);
     }
+  });
+});
+
+describe('device floors: a round weaker than the device accepts is refused before any work', () => {
+  const who = people(12);
+  const ids = who.map((p) => p.id);
+  const me = who[0]!;
+  // A round of 12 that the default floors accept: γ = 0.1 gives t = ⌊(12 + 2)/2⌋ + 1 = 8.
+  const SOUND: Partial<RoundConfig> = { threshold: 8, corruptFraction: 0.1, scale: 1000, clipNorm: 1 };
+
+  it.each<[string, Partial<RoundConfig>, string[] | undefined, 'abort.below_floor' | 'abort.noise_too_low']>([
+    ['a corrupt fraction below the floor (γ = 0.05 < 0.1)', { corruptFraction: 0.05 }, undefined, 'abort.below_floor'],
+    ['a threshold the floor calls unsafe (t = 7 at γ = 0.1, n = 12)', { threshold: 7 }, undefined, 'abort.below_floor'],
+    ['a cohort below the floor of 10', { threshold: 6 }, ids.slice(0, 9), 'abort.below_floor'],
+  ])('%s → only `leave`, %s', async (_name, config, cohort, code) => {
+    const computeUpdate = vi.fn(async () => new Float32Array(4));
+    const p = createParticipant({ sodium, identity: me.identity, spent: memorySpentModels(), computeUpdate }); // default floors
+    const message = invite(cohort ?? ids, { ...SOUND, ...config });
+    expect(await p.handle(message)).toEqual([{ kind: 'json', message: { type: 'leave', sessionId: message.sessionId, round: message.round } }]);
+    expect(p.lastAbort?.code).toBe(code);
+    expect(computeUpdate).not.toHaveBeenCalled();
+  });
+
+  it.each<[string, Partial<RoundConfig>, Partial<DeviceFloors>]>([
+    ['a fixed-point scale below the device’s', { scale: 99 }, { minScale: 100 }],
+    ['a clipping norm above the device’s ceiling', { clipNorm: 5 }, { maxClipNorm: 2 }],
+  ])('%s → abort.below_floor', async (_name, config, floors) => {
+    const p = createParticipant({ sodium, identity: me.identity, spent: memorySpentModels(), floors, computeUpdate: async () => new Float32Array(4) });
+    await p.handle(invite(ids, { ...SOUND, ...config }));
+    expect(p.lastAbort?.code).toBe('abort.below_floor');
+  });
+
+  it('the same round at the floors is joined (control)', async () => {
+    const p = createParticipant({ sodium, identity: me.identity, spent: memorySpentModels(), computeUpdate: async () => new Float32Array(4) });
+    const replies = await p.handle(invite(ids, SOUND));
+    expect(replies[0]!.kind === 'json' && replies[0]!.message.type).toBe('advertise');
+  });
+});
+
+describe('one contribution per (model, purpose)', () => {
+  it('after sending a masked input for a model, the device refuses a second invitation to it (abort.model_spent), but not another purpose', async () => {
+    const who = people(4);
+    const ids = who.map((p) => p.id);
+    const spent = new Map(who.map((d) => [d.id, memorySpentModels()]));
+    const make = () => new Map<string, Participant>(who.map((d) => [d.id, createParticipant({ sodium, identity: d.identity, floors: TEST_FLOORS, spent: spent.get(d.id)!, computeUpdate: () => Promise.reject(new Error('unused')), computeFixedPointInput: async () => Uint32Array.from([1, 2]) })]));
+    const first = await runInMemoryRound(roundOptions(sodium, ids, { threshold: 3, vectorLength: 2 }, 1), make());
+    expect(first.outcome.status).toBe('completed');
+    // The same model hash again, in a new session: a second sum over a cohort differing by one would reveal an update.
+    const again = make();
+    const second = await runInMemoryRound(roundOptions(sodium, ids, { threshold: 3, vectorLength: 2 }, 2), again);
+    expect(second.outcome.status).toBe('aborted');
+    for (const p of again.values()) expect(p.lastAbort?.code).toBe('abort.model_spent');
+    // Evaluation of the same model is another purpose.
+    const evaluation = await runInMemoryRound({ ...roundOptions(sodium, ids, { threshold: 3, vectorLength: 2 }, 3), purpose: 'evaluation' }, make());
+    expect(evaluation.outcome.status).toBe('completed');
+  });
+
+  it('the masked input does not leave before the record is durable', async () => {
+    const who = people(4);
+    const ids = who.map((p) => p.id);
+    let release: () => void = () => {};
+    const recorded = new Promise<void>((resolve) => (release = resolve));
+    const order: string[] = [];
+    const slow = { has: async () => false, record: async () => { order.push('record started'); await recorded; order.push('record durable'); } };
+    const participants = new Map<string, Participant>(who.map((d, k) => [d.id, createParticipant({ sodium, identity: d.identity, floors: TEST_FLOORS, spent: k === 0 ? slow : memorySpentModels(), computeUpdate: () => Promise.reject(new Error('unused')), computeFixedPointInput: async () => Uint32Array.from([k]) })]));
+    const target = participants.get(ids[0]!)!;
+    const wrapped: Participant = {
+      deviceId: target.deviceId,
+      get lastAbort() {
+        return target.lastAbort;
+      },
+      async handle(m) {
+        if (m.type === 'masking') queueMicrotask(() => { order.push('checked'); release(); });
+        const out = await target.handle(m);
+        if (out.some((o) => o.kind === 'binary')) order.push('masked input sent');
+        return out;
+      },
+    };
+    participants.set(ids[0]!, wrapped);
+    const { outcome } = await runInMemoryRound(roundOptions(sodium, ids, { threshold: 3, vectorLength: 1 }), participants);
+    expect(outcome.status).toBe('completed');
+    expect(order.indexOf('record durable')).toBeLessThan(order.indexOf('masked input sent'));
+    expect(order.indexOf('record started')).toBeGreaterThanOrEqual(0);
   });
 });

@@ -48,6 +48,7 @@ async function deploy(without?: number): Promise<Deployment> {
     clipNorm: 50,
     localEpochs: 1,
     dropout: 0,
+    safety: { corruptFraction: 0, expectedDropout: 0 }, // a tiny deployment: cohorts of a handful
     endOfRound: { serverLearningRate: 0.5, averaging: 0.5 },
     checkpoints: { keep: 3, spacing: 'uniform' },
     // DP is off: nothing draws from this. A seeded stream, so a mistake would still replay identically.

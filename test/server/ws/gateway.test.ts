@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { encodeMaskedFrame } from '../../../shared/protocol/binary-frame';
 import { toBase64Url } from '../../../shared/protocol/encoding';
+import { PROTOCOL_VERSION } from '../../../shared/protocol/messages';
 import { createServer, type RunningServer } from '../../../server/server';
 import { MemoryStore } from '../../../server/store/memory-store';
 import { capturedLogger, connectDevice, HostDouble, newDevice, SESSION, sodium, TestClient } from '../helpers';
@@ -25,7 +26,7 @@ describe('authentication', () => {
     const a = await TestClient.open(running.wsUrl);
     const b = await TestClient.open(running.wsUrl);
     const [ca, cb] = [await a.next(), await b.next()];
-    expect(ca).toMatchObject({ type: 'challenge', v: 1, serverKey: toBase64Url(running.serverKey) });
+    expect(ca).toMatchObject({ type: 'challenge', v: PROTOCOL_VERSION, serverKey: toBase64Url(running.serverKey) });
     expect(ca.nonce).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(cb.nonce).not.toBe(ca.nonce);
     await Promise.all([a.close(), b.close()]);
