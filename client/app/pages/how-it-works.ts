@@ -75,12 +75,18 @@ function cardView(card: TransparencyResponse): HTMLElement {
   );
 }
 
+/** The last card shown: a re-render shows it at once while the fresh one loads. */
+let lastCard: TransparencyResponse | undefined;
+
 /** The How it works page (the card is fetched each time the page is shown). */
 export function howItWorksPage(c: Controller): HTMLElement {
-  const body = h('div', {}, h('p', { role: 'status' }, t('status.loading')));
+  const body = h('div', {}, lastCard ? cardView(lastCard) : h('p', { role: 'status' }, t('status.loading')));
   c.api.json('/v1/transparency', transparencyResponseSchema, { cache: 'no-store' }).then(
-    (card) => replace(body, cardView(card)),
-    (err: unknown) => replace(body, h('p', { role: 'alert' }, t('how.unavailable', { reason: (err as Error).message }))),
+    (card) => {
+      lastCard = card;
+      replace(body, cardView(card));
+    },
+    (err: unknown) => replace(body, h('p', { role: 'alert' }, t('how.unavailable', { reason: (err as Error).message })), lastCard ? cardView(lastCard) : null),
   );
   return h('section', {}, h('h1', {}, t('how.heading')), body);
 }
