@@ -4,6 +4,7 @@ import { transparencyResponseSchema, type TransparencyResponse } from '../../../
 import { h, replace } from '../dom';
 import { language, t } from '../i18n';
 import type { Controller } from '../controller';
+import { errorText } from '../errors';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -86,7 +87,7 @@ export function howItWorksPage(c: Controller): HTMLElement {
       lastCard = card;
       replace(body, cardView(card));
     },
-    (err: unknown) => replace(body, h('p', { role: 'alert' }, t('how.unavailable', { reason: (err as Error).message })), lastCard ? cardView(lastCard) : null),
+    (err: unknown) => replace(body, h('p', { role: 'alert' }, t('how.unavailable', { reason: errorText(err) })), lastCard ? cardView(lastCard) : null),
   );
   return h('section', {}, h('h1', {}, t('how.heading')), body);
 }
