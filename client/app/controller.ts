@@ -211,9 +211,10 @@ export async function createController(o: ControllerOptions): Promise<Controller
   // The network part of start-up, in the background: a server that is down leaves the device working offline.
   void (async () => {
     try {
-      const catalogue = await fetchCatalogue(o.api);
+      const kept = state.catalogue;
+      const catalogue = await fetchCatalogue(o.api, kept);
       state.catalogue = catalogue;
-      if (keeping) await o.store.putCatalogue({ items: [...catalogue.items], categories: [...catalogue.categories] });
+      if (keeping && catalogue !== kept) await o.store.putCatalogue({ items: [...catalogue.items], categories: [...catalogue.categories] });
       syncTrainer();
     } catch (err) {
       if (err instanceof OfflineError) state.online = false;

@@ -6,6 +6,7 @@ import { openIdbStore } from '../store/idb-store';
 import { StorageError } from '../store/store';
 import { createController, type Controller } from './controller';
 import { workerModelSource } from './model-worker';
+import { errorText } from './errors';
 import { h, replace } from './dom';
 import { LANGUAGES, isLanguage, language as currentLanguage, pickLanguage, setLanguage, t, type MessageKey } from './i18n';
 import { forYouPage } from './pages/for-you';
@@ -26,7 +27,7 @@ const PAGES: { path: string; key: MessageKey }[] = [
 ];
 
 function storageProblem(err: StorageError): void {
-  const text = err.reason === 'full' ? t('storage.full') : err.reason === 'blocked' ? t('storage.blocked') : t('storage.unavailable', { reason: err.message });
+  const text = err.reason === 'full' ? t('storage.full') : err.reason === 'blocked' ? t('storage.blocked') : t('storage.unavailable');
   replace(root, h('main', { class: 'problem' }, h('h1', {}, t('storage.title')), h('p', { role: 'alert' }, text)));
 }
 
@@ -35,9 +36,9 @@ function banner(c: Controller): HTMLElement | null {
   const s = c.state;
   const lines: string[] = [];
   if (!s.online) lines.push(s.model ? t('status.offline', { version: s.model.version }) : t('status.offlineNoModel'));
-  if (s.modelRefused && s.model) lines.push(t('status.modelRefused', { reason: s.modelRefused, version: s.model.version }));
+  if (s.modelRefused && s.model) lines.push(t('status.modelRefused', { version: s.model.version }));
   if (s.training.state === 'connected') lines.push(t('status.training'));
-  if (s.training.state === 'error') lines.push(t('status.trainingError', { reason: s.training.message ?? '' }));
+  if (s.training.state === 'error') lines.push(t('status.trainingError'));
   return lines.length ? h('div', { class: 'banner', role: 'status', 'data-online': String(s.online), 'data-training': s.training.state }, lines.map((l) => h('p', {}, l))) : null;
 }
 
@@ -139,5 +140,5 @@ if ('serviceWorker' in navigator && import.meta.env.PROD) {
 
 boot().catch((err: unknown) => {
   if (err instanceof StorageError) return storageProblem(err);
-  replace(root, h('main', { class: 'problem' }, h('p', { role: 'alert' }, String((err as Error).message ?? err))));
+  replace(root, h('main', { class: 'problem' }, h('p', { role: 'alert' }, errorText(err))));
 });

@@ -34,10 +34,9 @@ export interface AssistedRecord {
   id?: number;
   kind: 'assisted';
   time: number;
-  /** Catalogue ids and values of the history sent. */
+  /** Catalogue ids and values of the history sent (nothing else is: no identity, no kept-out categories). */
   items: number[];
   values: number[];
-  excludeCategories: string[];
   k: number;
 }
 

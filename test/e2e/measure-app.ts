@@ -76,7 +76,8 @@ try {
     await page.getByRole('navigation').getByRole('link', { name: 'For you', exact: true }).click();
     await page.locator('ol[data-feed="personal"] li.rec').first().waitFor();
   }
-  const ms = (await page.evaluate(() => performance.getEntriesByName('confidant:recommend').map((e) => e.duration))).sort((a, b) => a - b);
+  const runs = await page.evaluate(() => performance.getEntriesByName('confidant:recommend').map((e) => e.duration));
+  const ms = [...runs].sort((a, b) => a - b);
   const q = (p: number) => ms[Math.min(ms.length - 1, Math.floor(p * ms.length))]!;
   // What turning training on adds: the worker's script and the wasm file it loads (from the build).
   const assets = join(ROOT, 'dist', 'app', 'assets');
@@ -89,7 +90,8 @@ try {
     items,
     firstLoad: { bytes: sum(files, 'bytes'), gzip: sum(files, 'gzip'), byGroup },
     trainerAdds: trainer,
-    recommend: { runs: ms.length, historyItems: history.length, medianMs: q(0.5), p90Ms: q(0.9), maxMs: ms[ms.length - 1] },
+    // The first personalised run (a cold JIT) apart: what a person meets on their first visit to For you.
+    recommend: { runs: ms.length, historyItems: history.length, medianMs: q(0.5), p90Ms: q(0.9), maxMs: ms[ms.length - 1], firstPersonalMs: runs[runs.length - repeats] },
   };
   const out = join(ROOT, 'out', 'app-bench');
   mkdirSync(out, { recursive: true });

@@ -8,6 +8,7 @@ import { h, replace, toggle } from '../dom';
 import { t, type MessageKey } from '../i18n';
 import type { Controller } from '../controller';
 import { itemLink } from './shop';
+import { errorText } from '../errors';
 
 /** How many history items the one-line reason names. */
 const NAMED_REASONS = 2;
@@ -119,7 +120,7 @@ export function forYouPage(c: Controller): HTMLElement {
     if (assisted?.key !== key) assisted = { key, feed: assistedFeed({ api: c.api, store: c.store, catalogue, history, permissions, variety: state.variety, now: Date.now() }) };
     assisted.feed.then(
       (feed) => renderFeed(c, feed, list),
-      (err: unknown) => replace(list, h('p', { role: 'alert' }, (err as Error).message)),
+      (err: unknown) => replace(list, h('p', { role: 'alert' }, errorText(err))),
     );
   };
   if (state.feedMode === 'popular' && model) renderFeed(c, popularFeed(model, catalogue, blockedRows(catalogue, permissions, state.notInterested), 'chosen'), list);

@@ -4,6 +4,7 @@ import { transparencyResponseSchema, type TransparencyResponse } from '../../../
 import { h, replace } from '../dom';
 import { language, t } from '../i18n';
 import type { Controller } from '../controller';
+import { errorText } from '../errors';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -75,12 +76,18 @@ function cardView(card: TransparencyResponse): HTMLElement {
   );
 }
 
+/** The last card shown: a re-render shows it at once while the fresh one loads. */
+let lastCard: TransparencyResponse | undefined;
+
 /** The How it works page (the card is fetched each time the page is shown). */
 export function howItWorksPage(c: Controller): HTMLElement {
-  const body = h('div', {}, h('p', { role: 'status' }, t('status.loading')));
+  const body = h('div', {}, lastCard ? cardView(lastCard) : h('p', { role: 'status' }, t('status.loading')));
   c.api.json('/v1/transparency', transparencyResponseSchema, { cache: 'no-store' }).then(
-    (card) => replace(body, cardView(card)),
-    (err: unknown) => replace(body, h('p', { role: 'alert' }, t('how.unavailable', { reason: (err as Error).message }))),
+    (card) => {
+      lastCard = card;
+      replace(body, cardView(card));
+    },
+    (err: unknown) => replace(body, h('p', { role: 'alert' }, t('how.unavailable', { reason: errorText(err) })), lastCard ? cardView(lastCard) : null),
   );
   return h('section', {}, h('h1', {}, t('how.heading')), body);
 }

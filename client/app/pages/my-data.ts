@@ -10,6 +10,7 @@ import type { DeletionState } from '../../deletion/flow';
 import { h } from '../dom';
 import { language, t, type MessageKey } from '../i18n';
 import type { Controller } from '../controller';
+import { errorText, receiptProblemText } from '../errors';
 
 const DAY_MS = 86_400_000;
 
@@ -48,7 +49,7 @@ function describeDeletion(state: DeletionState | { phase: 'failed'; message: str
     case 'deleted-locally':
       return t('data.delete.deletedLocally');
     case 'not-verified':
-      return t('data.delete.notVerified', { field: state.problem.field, reason: state.problem.message });
+      return t('data.delete.notVerified', { reason: receiptProblemText(state.problem) });
     case 'failed':
       return t('data.delete.failed', { reason: state.message });
   }
@@ -70,7 +71,7 @@ async function runDeletion(c: Controller, recovery?: string): Promise<void> {
   try {
     await flow.deleteMyData({ api: c.api, store: c.store, sodium, identity: pair, now: Date.now, wait: (ms) => new Promise((r) => setTimeout(r, ms)), onState });
   } catch (err) {
-    c.state.deletion = { phase: 'failed', message: (err as Error).message };
+    c.state.deletion = { phase: 'failed', message: errorText(err) };
   }
   await c.reload();
 }
@@ -140,7 +141,7 @@ export function myDataPage(c: Controller): HTMLElement {
         try {
           seedFromRecoveryCode(code.value);
         } catch (err) {
-          codeNote.textContent = t('data.recovery.bad', { reason: (err as Error).message });
+          codeNote.textContent = t('data.recovery.bad', { reason: errorText(err) });
           return;
         }
         void runDeletion(c, code.value);

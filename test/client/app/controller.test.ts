@@ -69,3 +69,23 @@ describe('the app controller', () => {
     expect(c.state.consentChanges).toBe(1);
   });
 });
+
+describe('the catalogue at start-up', () => {
+  it('a kept copy that matches the server\'s first page and size costs one request; a changed one is read again', async () => {
+    const { fetchCatalogue, indexCatalogue } = await import('../../../client/core/catalogue');
+    const requests: string[] = [];
+    const serve = (items: typeof ITEMS) =>
+      (async (url: string) => {
+        const u = new URL(url);
+        requests.push(u.search);
+        const offset = Number(u.searchParams.get('offset'));
+        return Response.json({ items: items.slice(offset, offset + 200), total: items.length, offset, limit: 200, categories: CATEGORIES });
+      }) as typeof globalThis.fetch;
+    const kept = indexCatalogue(ITEMS, CATEGORIES);
+    expect(await fetchCatalogue(createApi({ baseUrl: 'http://server', fetch: serve(ITEMS) }), kept)).toBe(kept);
+    expect(requests).toHaveLength(1);
+    const renamed = ITEMS.map((i, n) => (n === 3 ? { ...i, title: 'Renamed' } : i));
+    const fresh = await fetchCatalogue(createApi({ baseUrl: 'http://server', fetch: serve(renamed) }), kept);
+    expect(fresh.items[3]!.title).toBe('Renamed');
+  });
+});

@@ -39,7 +39,7 @@ export function storeContract(name: string, open: () => Promise<DeviceStore>): v
     it('replaces a round record of the same session and appends others', async () => {
       const s = await open();
       await s.putSent(round('s1'));
-      await s.putSent({ kind: 'assisted', time: 7, items: [1, 2], values: [5, 1], excludeCategories: [], k: 50 });
+      await s.putSent({ kind: 'assisted', time: 7, items: [1, 2], values: [5, 1], k: 50 });
       await s.putSent(round('s1', { outcome: { status: 'completed', modelVersion: 4 }, survivors: 12, amongSurvivors: true }));
       const sent = await s.sent();
       expect(sent).toHaveLength(2);
