@@ -69,6 +69,7 @@ export function createDeletionService(o: DeletionServiceOptions): DeletionServic
     const { shard } = deletion;
     const started = now();
     await o.control.exclude(deviceId, shard);
+    log('deletion.excluded', { shard });
     try {
       const first = await o.store.deletionFirstContribution(deletion.id);
       const views = await o.control.shards();
@@ -96,6 +97,7 @@ export function createDeletionService(o: DeletionServiceOptions): DeletionServic
           },
           (message) => sign(o.sodium, key.privateKey, message),
         );
+      log('deletion.committing', { shard, rollback: rollback !== null });
       const done = await o.store.completeDeletion({ deletionId: deletion.id, completedAt, rollback, makeReceipt });
       // A receipt the server cannot verify itself must never leave it.
       const checked = checkReceipt(JSON.parse(JSON.stringify(done.receipt)), key.publicKey, (pk, m, sig) => verify(o.sodium, pk, m, sig));
@@ -155,6 +157,7 @@ export function createDeletionService(o: DeletionServiceOptions): DeletionServic
         throw err;
       }
       if (recorded.deletion.status === 'done') return { status: 200, deletion: recorded.deletion };
+      log('deletion.recorded', { shard });
       return attempt(recorded.deletion, r.deviceId);
     },
     async finishPending() {

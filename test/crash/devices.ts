@@ -28,6 +28,8 @@ export interface Fleet {
   closed(): Promise<void>;
   /** Every acknowledgement received so far, in order of receipt. */
   readonly acknowledgements: readonly Acknowledgement[];
+  /** The devices' identity keys, by index. */
+  readonly identities: readonly SigningKeyPair[];
 }
 
 /** `count` devices, each training on a few items of a catalogue of `items`. */
@@ -59,6 +61,9 @@ export function createFleet(o: { sodium: Sodium; count: number; items: number })
       identity,
       register: true,
       training: true,
+      // A fresh record of spent models each connection: a kill after the masked uploads would otherwise leave all four
+      // devices refusing that model for good (one contribution per model), and the shard could not train again — the
+      // rule's liveness limit that README states. These suites test the server's durability, not that rule.
       participant: createParticipant({ sodium, identity, spent: memorySpentModels(), floors: { corruptFraction: 0, minCohort: 2 }, computeUpdate: createUpdateComputer({ baseUrl: url, fetch, history: () => histories[k]! }) }),
       onError: failed, // e.g. a model download cut by a kill (expected), or a bad server message (not)
     });
@@ -77,5 +82,6 @@ export function createFleet(o: { sodium: Sodium; count: number; items: number })
     get acknowledgements() {
       return acknowledgements;
     },
+    identities,
   };
 }

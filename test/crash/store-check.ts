@@ -90,7 +90,8 @@ export function inspectStore(database: string, acknowledged: Iterable<Acknowledg
     // (the head is trained and served; the others are what a deletion rolls back to).
     const shards = db.prepare('SELECT shard, lineage FROM shards ORDER BY shard').all() as { shard: number; lineage: number }[];
     for (const { shard, lineage } of shards) {
-      if (!db.prepare('SELECT 1 FROM checkpoints WHERE shard = ? AND lineage = ?').get(shard, lineage)) broken.push(`shard ${shard} has no checkpoint in lineage ${lineage}`);
+      // Right after a rollback the current checkpoint is the target, of an earlier lineage: the new lineage has none yet.
+      if (!db.prepare('SELECT 1 FROM checkpoints WHERE shard = ? AND lineage <= ?').get(shard, lineage)) broken.push(`shard ${shard} has no checkpoint in lineage ${lineage} or before`);
     }
     const checkpoints = db.prepare('SELECT shard, lineage, step, training, training_sha256, served FROM checkpoints ORDER BY shard, lineage, step').all() as {
       shard: number;
