@@ -277,8 +277,11 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
       for (const d of outcome.misbehaved) sittingOut.add(d);
       if (outcome.status === 'aborted') {
         for (const d of outcome.maskedUploads) sittingOut.add(d);
-        await store.roundAborted(record.id, { reason: outcome.reason, survivors: 0, endedAt: now() });
-        log('round.aborted', { roundId: record.id, shard, reason: outcome.reason });
+        // Charged like a skipped draw: the cohort was drawn, and whether the round aborts depends on who was drawn.
+        const account = privacy && settings.samplingRate < 1 ? charge(views[shard]!.account, { samplingRate: settings.samplingRate, noiseMultiplier: privacy.noiseMultiplier }) : null;
+        await store.roundAborted(record.id, { reason: outcome.reason, survivors: 0, endedAt: now(), account });
+        if (account) views[shard] = { ...views[shard]!, account };
+        log('round.aborted', { roundId: record.id, shard, reason: outcome.reason, charged: account !== null });
         return { status: 'aborted', reason: outcome.reason, roundId: record.id, shard };
       }
       let finished;

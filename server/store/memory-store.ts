@@ -308,11 +308,12 @@ export class MemoryStore implements Store {
   }
 
   async roundAborted(id: number, end: RoundAbort): Promise<RoundRecord> {
-    checkRoundAbort(end);
+    const account = checkRoundAbort(end);
     const r = this.rounds.find((x) => x.id === id);
     if (!r) throw new StoreError('store.not_found', `no round with id ${id}`);
     if (r.status !== 'started') throw new StoreError('store.conflict', `round ${id} already ended (${r.status})`);
     if (end.endedAt < r.startedAt) throw new StoreError('store.invalid', 'endedAt is before the round started');
+    if (account) this.shards[r.shard]!.account = structuredClone(account);
     Object.assign(r, { status: 'aborted', reason: end.reason, endedAt: end.endedAt, survivors: end.survivors });
     return { ...r };
   }

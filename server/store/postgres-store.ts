@@ -674,13 +674,17 @@ export class PostgresStore implements Store {
   }
 
   async roundAborted(id: number, end: RoundAbort): Promise<RoundRecord> {
-    checkRoundAbort(end);
+    const account = checkRoundAbort(end);
     if (!Number.isSafeInteger(id)) throw new StoreError('store.not_found', `no round with id ${id}`);
     return this.transaction(async (c) => {
+      // Locks in the store's order: the shard's row first (its account may change), then the round's.
+      const shardOfRound = await this.one<{ shard: number }>(c, 'SELECT shard FROM rounds WHERE id = $1', [id]);
+      if (shardOfRound && account) await c.query('SELECT 1 FROM shards WHERE shard = $1 FOR UPDATE', [shardOfRound.shard]);
       const row = await this.one<RoundRow & Row>(c, 'SELECT * FROM rounds WHERE id = $1 FOR UPDATE', [id]);
       if (!row) throw new StoreError('store.not_found', `no round with id ${id}`);
       if (row.status !== 'started') throw new StoreError('store.conflict', `round ${id} already ended (${row.status})`);
       if (end.endedAt < row.started_at) throw new StoreError('store.invalid', 'endedAt is before the round started');
+      if (account) await c.query('UPDATE shards SET account = $1 WHERE shard = $2', [JSON.stringify(account), row.shard]);
       const updated = await this.one<RoundRow & Row>(c, "UPDATE rounds SET status = 'aborted', reason = $1, ended_at = $2, survivors = $3 WHERE id = $4 RETURNING *", [end.reason, end.endedAt, end.survivors, id]);
       return toRound(updated!);
     });

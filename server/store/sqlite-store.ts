@@ -568,12 +568,13 @@ export class SqliteStore implements Store {
   }
 
   async roundAborted(id: number, end: RoundAbort): Promise<RoundRecord> {
-    checkRoundAbort(end);
+    const account = checkRoundAbort(end);
     const finish = this.db.transaction(() => {
       const row = this.q('SELECT * FROM rounds WHERE id = ?').get(id) as RoundRow | undefined;
       if (!row) throw new StoreError('store.not_found', `no round with id ${id}`);
       if (row.status !== 'started') throw new StoreError('store.conflict', `round ${id} already ended (${row.status})`);
       if (end.endedAt < row.started_at) throw new StoreError('store.invalid', 'endedAt is before the round started');
+      if (account) this.q('UPDATE shards SET account = ? WHERE shard = ?').run(JSON.stringify(account), row.shard);
       return this.q("UPDATE rounds SET status = 'aborted', reason = ?, ended_at = ?, survivors = ? WHERE id = ? RETURNING *").get(end.reason, end.endedAt, end.survivors, id) as RoundRow;
     });
     return toRound(finish.immediate());

@@ -202,6 +202,11 @@ export interface RoundAbort {
   reason: string;
   survivors: number;
   endedAt: number;
+  /**
+   * The shard's account with this round charged, stored in the same transaction: a DP round that aborts was drawn, and
+   * whether it aborts depends on who was drawn (the same argument as SkippedRound). Absent or null: left as it is.
+   */
+  account?: PrivacyAccount | null;
 }
 
 /**

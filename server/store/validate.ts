@@ -132,10 +132,12 @@ export function checkReason(reason: string): void {
 }
 
 /** Check how a round aborted. */
-export function checkRoundAbort(end: RoundAbort): void {
+/** Check a round's end; returns its charged account as parsed (null: none to store). */
+export function checkRoundAbort(end: RoundAbort): PrivacyAccount | null {
   checkReason(end.reason);
   checkCount(end.survivors, 'survivors');
   checkTime(end.endedAt, 'endedAt');
+  return end.account === undefined || end.account === null ? null : checkAccount(end.account);
 }
 
 /** Check a round skipped after sampling; returns its account as parsed (null: none to store). */

@@ -1,6 +1,6 @@
 // A DP round skipped after its cohort was drawn is charged to the shard's account and recorded as an attempt (the next
 // draw is fresh); a skip decided before any draw, or with q = 1 (nothing drawn), costs nothing; charged skips count
-// towards the budget like rounds that ran.
+// towards the budget like rounds that ran. A round that was drawn and then aborted is charged too (the same argument).
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { compose, createAccountant, epsilon } from '../../../shared/dp/accountant';
 import type { PrivacySettings } from '../../../shared/dp/mechanism';
@@ -83,5 +83,20 @@ describe('a round skipped after sampling', () => {
     const refused = await fleet.attempt();
     expect(refused.summary.status === 'skipped' && refused.summary.reason).toMatch(/privacy budget of shard 0: ε = .* spent .* one more round would exceed it/);
     expect(await fleet.store.roundsAt(0, 0, 0)).toBe(2);
+  });
+
+  it('an invited round that aborts (nobody answers its first stage) is charged as well; without DP, or at q = 1, nothing is', async () => {
+    const fleet = await channelFleet({ devices: 4, samplingKey: KEY, settings: { samplingRate: 0.999, privacy: central() } });
+    const { summary, invited } = await fleet.attempt();
+    expect(invited).toHaveLength(4);
+    expect(summary.status).toBe('aborted');
+    expect((await fleet.store.listShards())[0]!.account.history).toEqual([{ samplingRate: 0.999, noiseMultiplier: 1, steps: 1 }]);
+    expect((await fleet.coordinator.shards())[0]!.account.history).toEqual([{ samplingRate: 0.999, noiseMultiplier: 1, steps: 1 }]);
+
+    for (const settings of [{ samplingRate: 0.999 }, { samplingRate: 1, privacy: central() }]) {
+      const free = await channelFleet({ devices: 4, samplingKey: KEY, settings });
+      expect((await free.attempt()).summary.status).toBe('aborted');
+      expect((await free.store.listShards())[0]!.account).toEqual({ history: [], unbounded: false });
+    }
   });
 });

@@ -253,6 +253,21 @@ export function runStoreConformance(name: string, newStore: () => Store | Promis
         expect((await store.listShards())[1]!.account).toEqual(c.account);
       });
 
+      it('charges an aborted round in the same step as its end, to its own shard; a bad account changes nothing', async () => {
+        await store.initialise(initOf(2));
+        const started = await store.roundStarted({ shard: 1, lineage: 0, step: 0, sessionId: 'ab-1', round: 1, cohortSize: 4, startedAt: 10 });
+        const charged = { history: [{ samplingRate: 0.4, noiseMultiplier: 1.2, steps: 1 }], unbounded: false };
+        await expect(store.roundAborted(started.id, { reason: 'too few survivors', survivors: 0, endedAt: 20, account: { history: [{ samplingRate: 0, noiseMultiplier: 1, steps: 1 }], unbounded: false } })).rejects.toMatchObject({ code: 'store.invalid' });
+        expect((await store.listRounds(1))[0]!.status).toBe('started');
+        const ended = await store.roundAborted(started.id, { reason: 'too few survivors', survivors: 0, endedAt: 20, account: charged });
+        expect(ended.status).toBe('aborted');
+        expect((await store.listShards()).map((x) => x.account)).toEqual([{ history: [], unbounded: false }, charged]);
+        // Without an account (no DP) the shard's account is left as it is.
+        const again = await store.roundStarted({ shard: 1, lineage: 0, step: 0, sessionId: 'ab-2', round: 1, cohortSize: 4, startedAt: 30 });
+        await store.roundAborted(again.id, { reason: 'too few survivors', survivors: 0, endedAt: 40 });
+        expect((await store.listShards())[1]!.account).toEqual(charged);
+      });
+
       it('refuses a skipped round at a stale position, a session seen before, an unknown shard or bad fields, changing nothing', async () => {
         await store.initialise(initOf(2));
         await store.commitRound(await roundCommit(store, 0, 10)); // shard 0 is at step 1 now; round 1 of session s-0-10 exists
