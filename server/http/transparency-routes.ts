@@ -16,6 +16,8 @@ export interface DeploymentFacts {
   clipNorm: number;
   graph: 'complete' | 'sparse';
   minCohort: number;
+  /** The adversary the secure aggregation is sized for (absent: not stated). */
+  safety?: { corruptFraction: number; expectedDropout: number };
   serverLearningRate: number;
   averaging: number;
   privacy: PrivacySettings;
@@ -67,13 +69,14 @@ export function transparencyRoutes(o: { store: Store; served: ServedModelCache; 
         shards: S,
       },
       training: {
-        description: `In each round, devices that allow training are sampled with probability ${facts.samplingRate}; each one trains on its own data, clips its update to length ${facts.clipNorm}, and sends it masked so that the server can read only the sum of the round (secure aggregation). The served model is an average of recent rounds.`,
+        description: `In each round, devices that allow training are sampled with probability ${facts.samplingRate}; each one trains on its own data, clips its update to length ${facts.clipNorm}, and sends it masked so that the server can read only the sum of the round (secure aggregation)${facts.safety ? `, even if the server controlled ${Math.round(100 * facts.safety.corruptFraction)}% of a round's devices; each device checks that for itself` : ''}. The served model is an average of recent rounds.`,
         samplingRate: facts.samplingRate,
         clipNorm: facts.clipNorm,
         secureAggregation: facts.graph === 'complete' ? 'Bonawitz et al. 2017, every device paired with every other' : 'SecAgg+ (Bell et al. 2020), each device paired with a random neighbourhood',
         serverLearningRate: facts.serverLearningRate,
         averaging: facts.averaging,
         minCohort: facts.minCohort,
+        ...(facts.safety && { corruptFraction: facts.safety.corruptFraction, expectedDropout: facts.safety.expectedDropout }),
       },
       privacy: {
         description: dp

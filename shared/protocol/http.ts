@@ -173,6 +173,10 @@ export const transparencyResponseSchema = z.strictObject({
     serverLearningRate: z.number(),
     averaging: z.number(),
     minCohort: z.number().int(),
+    /** γ: the fraction of a round's devices the secure aggregation stays safe against if the server controls them. */
+    corruptFraction: z.number().min(0).max(0.5).optional(),
+    /** The fraction of a round's devices it expects to drop and still completes with. */
+    expectedDropout: z.number().min(0).max(1).optional(),
   }),
   privacy: z.strictObject({
     description: z.string(),

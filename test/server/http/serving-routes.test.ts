@@ -26,7 +26,7 @@ const CATEGORIES = ['Drama', 'Comedy', 'Sci-Fi', 'Horror'];
 const idOf = (row: number) => 1000 + 7 * row;
 const catalogue = (items: number): ItemMeta[] =>
   Array.from({ length: items }, (_, row) => ({ externalId: String(idOf(row)), title: row % 5 === 0 ? `Star Voyage ${row}` : `Movie ${row}`, categories: [CATEGORIES[row % 4]!, ...(row % 3 === 0 ? [CATEGORIES[(row + 1) % 4]!] : [])] }));
-const FACTS: DeploymentFacts = { samplingRate: 0.5, clipNorm: 10, graph: 'complete', minCohort: 3, serverLearningRate: 0.5, averaging: 0.9, privacy: { mode: 'off', noiseMultiplier: 1, delta: 1e-6, epsilonBudget: 8 } };
+const FACTS: DeploymentFacts = { samplingRate: 0.5, clipNorm: 10, graph: 'complete', minCohort: 3, safety: { corruptFraction: 0.15, expectedDropout: 0.2 }, serverLearningRate: 0.5, averaging: 0.9, privacy: { mode: 'off', noiseMultiplier: 1, delta: 1e-6, epsilonBudget: 8 } };
 const PARAMS = { kind: 'implicit' as const, lambda: 2, alpha: 5, valueScale: 5 };
 
 /** A random model with nonzero biases: every score has a bias part and history parts. */
@@ -277,6 +277,9 @@ describe('GET /v1/keys and /v1/transparency', () => {
     expect(card.versions).toEqual([expect.objectContaining({ version: 1, cause: 'initial', round: null, cohortSize: 0 })]);
     expect(card.privacy).toMatchObject({ mode: 'off', shards: [{ shard: 0, epsilon: 0, rounds: 0 }, { shard: 1, epsilon: 0, rounds: 0 }] });
     expect(card.model.howScoresWork).toMatch(/bias plus one share per item in your history/);
+    // The adversary the secure aggregation is sized for, in numbers and in words.
+    expect(card.training).toMatchObject({ corruptFraction: 0.15, expectedDropout: 0.2 });
+    expect(card.training.description).toMatch(/even if the server controlled 15% of a round's devices/);
   });
 });
 
