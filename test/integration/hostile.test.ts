@@ -18,6 +18,7 @@ import { createParticipant, type Participant } from '../../client/rounds/partici
 import { connectDevice, type DeviceConnection, type SocketLike } from '../../client/rounds/connection';
 import { createUpdateComputer } from '../../client/rounds/model-update';
 import { generateSigningKeyPair, sign, type SigningKeyPair } from '../../shared/secagg/sign';
+import { advertisementPayload, settingsDigest } from '../../shared/secagg/transcript';
 import type { Sodium } from '../../shared/secagg/sodium';
 import { authPayload } from '../../shared/protocol/auth';
 import { encodeMaskedFrame } from '../../shared/protocol/binary-frame';
@@ -32,6 +33,7 @@ let server: RunningServer;
 let store: SqliteStore;
 let coordinator: Coordinator;
 const b64 = (x: Uint8Array) => sodium.to_base64(x, sodium.base64_variants.URLSAFE_NO_PADDING);
+const fromB64 = (x: string) => sodium.from_base64(x, sodium.base64_variants.URLSAFE_NO_PADDING);
 const waiters: (() => void)[] = [];
 
 /** A raw socket that records what the server says, with a way to await the next refusal or the close. */
@@ -236,6 +238,59 @@ describe('hostile input over real WebSockets', () => {
     expect(seen.filter((s) => s.got !== s.want)).toEqual([]);
     const kinds = seen.length + expectedMember.length;
     expect(kinds).toBeGreaterThanOrEqual(30);
+  });
+
+  it('drops a member whose advertised key is of small order (refused with key.invalid), and completes the round for the others', async () => {
+    const histories = buildHistories(generateSynthetic({ users: 5, items: 30, categories: 3, dim: 3, meanInteractions: 8, seed: 9 }).data).byUser;
+    const devices: DeviceConnection[] = [];
+    const badRefusals: string[] = [];
+    for (let k = 0; k < 5; k++) {
+      const identity = generateSigningKeyPair(sodium);
+      const base = createParticipant({ sodium, identity, spent: memorySpentModels(), floors: TEST_FLOORS, computeUpdate: createUpdateComputer({ baseUrl: server.url, fetch, history: () => histories[k]! }) });
+      // Device 0 advertises, validly signed over the round's settings, an encryption key of small order (u = 1).
+      const participant: Participant =
+        k === 0
+          ? {
+              deviceId: base.deviceId,
+              get lastAbort() {
+                return base.lastAbort;
+              },
+              async handle(m) {
+                const out = await base.handle(m);
+                if (m.type !== 'invite' || out[0]?.kind !== 'json' || out[0].message.type !== 'advertise') return out;
+                const ad = out[0].message;
+                const lowOrder = new Uint8Array(32);
+                lowOrder[0] = 1;
+                const binding = { sessionId: m.sessionId, round: m.round, modelHash: m.modelHash };
+                const settings = settingsDigest(sodium, binding, { shard: m.shard, modelVersion: m.modelVersion, purpose: m.purpose, config: m.config, cohort: m.cohort });
+                const fields = { deviceId: base.deviceId, encKey: lowOrder, maskKey: fromB64(ad.maskKey), seedCommitment: fromB64(ad.seedCommitment), graphCommitment: fromB64(ad.graphCommitment) };
+                const signature = sign(sodium, identity.privateKey, advertisementPayload(binding, settings, fields));
+                return [{ kind: 'json', message: { ...ad, encKey: b64(lowOrder), signature: b64(signature) } }];
+              },
+            }
+          : base;
+      devices.push(
+        await connectDevice({
+          url: server.wsUrl,
+          createSocket: (u) => new WebSocket(u) as unknown as SocketLike,
+          sodium,
+          identity,
+          register: true,
+          training: true,
+          participant,
+          ...(k === 0 && { onMessage: (m: ServerMessage) => m.type === 'refused' && badRefusals.push(m.code) }),
+        }),
+      );
+    }
+    await new Promise<void>((resolve) => {
+      const check = () => (coordinator.eligibleDevices() === 5 ? resolve() : waiters.push(check));
+      check();
+    });
+    const result = await coordinator.runRound();
+    expect(result).toMatchObject({ status: 'completed', contributors: 4 });
+    expect(badRefusals[0]).toBe('key.invalid');
+    for (const c of devices) c.close();
+    await Promise.all(devices.map((c) => c.closed));
   });
 
   it('closes a connection whose frame exceeds the payload limit, and keeps serving others', async () => {
