@@ -12,6 +12,7 @@ import { runCentralized, type RatingSplits } from './experiments/centralized';
 import { PROTOCOLS, type Protocol } from './experiments/evaluation';
 import { choiceOption, intOption, listOption, numberOption } from './cli-options';
 import { runSecaggCost } from './experiments/secagg-cost';
+import { runSecaggAttacks } from './experiments/secagg-attacks';
 import { runPrivacySweep } from './experiments/privacy-sweep';
 import { calibrateNoiseMultiplier, compose, createAccountant, DEFAULT_ORDERS, epsilon } from '../shared/dp';
 import { formatTable, printMetricsTable } from './table';
@@ -269,6 +270,24 @@ export function buildProgram(): Command {
     .action(async (opts: { clients: number[]; dim: number; dropout: number; graph: 'complete' | 'sparse'; seed: number; out: string }) => {
       const rows = await runSecaggCost({ ...opts, out: path.resolve(opts.out) });
       process.stdout.write(`${formatTable(['clients', 'degree', 't', 'status', 'device s', 'server s', 'bytes up/device', 'overhead B', 'up/plain'], rows.map((r) => [r.clients, r.degree, r.threshold, r.status, r.deviceSeconds, r.serverSeconds, Math.round(r.bytesUpPerDevice), Math.round(r.overheadBytesPerDevice), r.uploadRatio]))}\n`);
+      process.stdout.write(`\nwrote ${path.resolve(opts.out, 'results.json')} and ${path.resolve(opts.out, 'report.html')}\n`);
+    });
+
+  program
+    .command('secagg-attacks')
+    .description('play each lying-server and Sybil attack against the real server and device code, and check whether it read one device\'s input')
+    .option('--out <dir>', 'output folder', path.join('out', 'secagg-attacks'))
+    .action(async (opts: { out: string }) => {
+      const r = await runSecaggAttacks({ out: path.resolve(opts.out) });
+      process.stdout.write(`${formatTable(['attack', 'play', 'outcome', 'what the server learned', "Today's code (d005f38)"], r.rows.map((x) => [x.attack, x.variant, x.outcome, x.learned, x.oldCode.short]))}\n\n`);
+      process.stdout.write(`${formatTable(['attack', 'cohort', 'budget ⌈γN⌉', 'Sybils to leak'], r.sybilsNeeded.map((x) => [x.attack, x.cohort, x.budget, x.sybilsToLeak ?? `none ≤ ${x.tried}`]))}\n\n`);
+      process.stdout.write(`${formatTable(['control (must leak)', 'outcome', 'via'], r.controls.map((x) => [x.control, x.outcome, x.via]))}\n`);
+      const leaked = r.rows.filter((x) => x.outcome === 'leaked');
+      // No row may leak: one that does is a protocol bug, and the command says so in its exit status.
+      if (leaked.length > 0) {
+        process.stderr.write(`\n${leaked.length} attack(s) read the victim's input: ${leaked.map((x) => `${x.attack} (${x.variant})`).join('; ')}\n`);
+        process.exitCode = 1;
+      }
       process.stdout.write(`\nwrote ${path.resolve(opts.out, 'results.json')} and ${path.resolve(opts.out, 'report.html')}\n`);
     });
 
