@@ -58,7 +58,8 @@ export async function splitSurvivors(sodium: Sodium, o: { cohort: number; sybils
 export async function fakeComplaints(sodium: Sodium, o: { cohort: number; sybils: number; partners?: number }): Promise<Play> {
   const { pop, arena, config, ids } = cohortRound(sodium, { honest: o.cohort - o.sybils, sybils: o.sybils });
   const [victim, ...others] = pop.honest;
-  // As few partners as the victim accepts: t − 1 (device-round.ts, maskedInput), the Sybils among them.
+  // t − 1 partners, the Sybils among them: what devices accepted until this bench showed the leak (fixed in
+  // shared/secagg/device-round.ts, maskedInput, which now wants t: the victim refuses, abort.too_few_devices).
   const partnerCount = o.partners ?? config.threshold - 1;
   const partners = others.slice(0, Math.max(0, partnerCount - o.sybils)).map((d) => d.id);
   const cut = others.slice(partners.length).map((d) => d.id);

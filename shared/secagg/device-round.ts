@@ -302,8 +302,13 @@ export function checkDelivery(ctx: DeviceRoundContext, state: DeviceRoundState, 
 
 /**
  * Stage masked: mask the fixed-point input with every neighbour whose shares this device holds, except those that
- * complained about this device's bundle (`unpaired`, relayed by the server). At least t − 1 partners are required:
- * with fewer, a server holding this device's self seed could know every pairwise mask it used.
+ * complained about this device's bundle (`unpaired`, relayed by the server, who may lie about it). At least t
+ * partners are required. Why t and not t − 1: the server learns this input if it gets the self seed — t shares,
+ * which this device itself and a Sybils can supply, so t − 1 − a honest holders outside the partners suffice — and
+ * every partner's pairwise seed (a partner is a Sybil, or honest and listed as dropped). A neighbourhood of m holders
+ * fits both only if 1 + a + (partners − a) + (t − 1 − a) ≤ m, i.e. partners ≤ m + a − t; with partners ≥ t that
+ * needs 2t ≤ m + a, which the threshold rules out (round-settings.ts). With t − 1 it needed only 2t ≤ m + a + 1: a
+ * server that claimed complaints could read one input whenever m + a was odd (bench secagg-attacks, fake-complaints).
  */
 export function maskedInput(ctx: DeviceRoundContext, state: DeviceRoundState, unpaired: readonly string[], input: Uint32Array): Uint32Array {
   expectStep(state, 'checked', 'masking');
@@ -311,7 +316,7 @@ export function maskedInput(ctx: DeviceRoundContext, state: DeviceRoundState, un
   for (const v of unpaired) abortUnless(neighbours.has(v), 'abort.not_neighbour', () => 'the server names a device that is not a neighbour as having complained');
   const cut = new Set(unpaired);
   for (const v of state.held.keys()) if (v !== ctx.deviceId && !cut.has(v)) state.partners.add(v);
-  abortUnless(state.partners.size + 1 >= ctx.config.threshold, 'abort.too_few_devices', () => `${state.partners.size} neighbours to mask with; with this device that is fewer than t = ${ctx.config.threshold}`);
+  abortUnless(state.partners.size >= ctx.config.threshold, 'abort.too_few_devices', () => `${state.partners.size} neighbours to mask with, fewer than t = ${ctx.config.threshold}`);
   const pairwise = [...state.partners].map((v) => ({ seed: agree(ctx, state.maskKeys, state.advertised.get(v)!.maskKey, KEY_CONTEXT.maskSeed), sign: maskSign(ctx.deviceId, v) }));
   const y = maskInput(ctx.sodium, input, state.selfSeed, pairwise);
   state.step = 'masked';

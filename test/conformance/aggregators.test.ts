@@ -74,8 +74,8 @@ const dropArb = (stay: number) => fc.oneof({ arbitrary: fc.constant(undefined), 
 
 /**
  * Complete graph, γ = 0: the round completes iff every stage closes with a consistency quorum q = ⌊n/2⌋ + 1 of the
- * n invited, t is valid for the devices that advertised keys (⌊k/2⌋ + 1 ≤ t ≤ k − 1, see graph.ts), at least t
- * devices dealt (each survivor masks with the t − 1 others it needs), and at least t reveal shares at the end.
+ * n invited, t is valid for the devices that advertised keys (⌊k/2⌋ + 1 ≤ t ≤ k − 1, see graph.ts), at least t + 1
+ * devices dealt (each survivor masks with the t others it needs), and at least t reveal shares at the end.
  */
 function expectedOutcome(names: string[], drops: Map<string, DropStage>, t: number) {
   const reached = (stage: DropStage) => names.filter((n) => {
@@ -87,7 +87,7 @@ function expectedOutcome(names: string[], drops: Map<string, DropStage>, t: numb
   const dealt = reached('shares');
   const quorumEverywhere = (['advertise', 'reveal', 'shares', 'check', 'masked', 'confirm'] as const).every((s) => reached(s) >= q);
   const contributors = names.filter((n) => !drops.has(n) || !dropMissesInput(drops.get(n)!)).sort();
-  return { completes: quorumEverywhere && t >= Math.floor(advertised / 2) + 1 && t <= advertised - 1 && dealt >= t && reached('unmask') >= t, contributors };
+  return { completes: quorumEverywhere && t >= Math.floor(advertised / 2) + 1 && t <= advertised - 1 && dealt >= t + 1 && reached('unmask') >= t, contributors };
 }
 
 async function checkAgainstPlain(names: string[], inputs: Map<string, Uint32Array>, drops: Map<string, DropStage>, t: number, graph: { kind: 'complete' } | { kind: 'sparse'; degree: number }) {

@@ -14,9 +14,6 @@ import { replayCohort } from '../../../bench/attacks/replay-cohort';
 import type { Sodium } from '../../../shared/secagg/sodium';
 import { readySodium } from '../../conformance/harness';
 
-/** The protocol bug this bench found (reported with it): the test below fails until the protocol is fixed. */
-const KNOWN_LEAK = 'fake-complaints';
-
 let sodium: Sodium;
 let dir: string;
 let results: SecaggAttacksResults;
@@ -34,18 +31,11 @@ afterAll(async () => {
 const rowOf = (attack: string, variant: string) => results.rows.find((r) => r.attack === attack && r.variant === variant)!;
 
 describe('every attack ends as designed, with no input read', () => {
-  it.each(ATTACKS.filter((c) => c.attack !== KNOWN_LEAK).map((c) => [c.attack, c.variant, c.expected] as const))('%s (%s) → %s', (attack, variant, expected) => {
+  it.each(ATTACKS.map((c) => [c.attack, c.variant, c.expected] as const))('%s (%s) → %s', (attack, variant, expected) => {
     const row = rowOf(attack, variant);
     expect(row.outcome).not.toBe('leaked');
     expect(row.outcome, row.detail).toBe(expected);
     expect(row.learned).toMatch(/nothing about the victim alone$/);
-  });
-
-  // Fails today: made-up complaints shrink the victim's partners to t − 1, the honest ones are listed as dropped,
-  // and the "complainers" — holders of the victim's shares that still survive — reveal its self seed under the one
-  // list the quorum allows. `.fails` keeps the suite green while the bug stands; it turns red once it is fixed.
-  it.fails(`${KNOWN_LEAK} reads no input (FAILS TODAY: a protocol bug, see bench/RESULTS.md)`, () => {
-    for (const c of ATTACKS.filter((x) => x.attack === KNOWN_LEAK)) expect(rowOf(c.attack, c.variant).outcome).toBe(c.expected);
   });
 });
 

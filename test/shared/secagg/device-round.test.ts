@@ -394,10 +394,14 @@ describe.each([
     const { delivered, blamed } = tamper(fx, me);
     expect(checkDelivery(me.ctx, me.state, delivered)).toEqual(blamed);
     for (const d of blamed) expect(me.state.held.has(d)).toBe(false);
-    // It masks with every other neighbour that dealt: at least t − 1 remain here.
-    const y = maskedInput(me.ctx, me.state, [], me.input);
-    expect(y).toHaveLength(me.input.length);
-    expect([...me.state.partners].sort()).toEqual(fx.deliveriesFor(me.id).map((d) => d.from).filter((f) => !blamed.includes(f)).sort());
+    // It masks with every other neighbour that dealt, if at least t remain; else it refuses to mask at all.
+    const others = fx.deliveriesFor(me.id).map((d) => d.from).filter((f) => !blamed.includes(f)).sort();
+    if (others.length >= fx.config.threshold) {
+      expect(maskedInput(me.ctx, me.state, [], me.input)).toHaveLength(me.input.length);
+      expect([...me.state.partners].sort()).toEqual(others);
+    } else {
+      expect(expectAbort(() => maskedInput(me.ctx, me.state, [], me.input), 'abort.too_few_devices')).toBeUndefined();
+    }
   });
 });
 
@@ -452,11 +456,11 @@ describe('masking (complete graph, n = 5, t = 3)', () => {
     expect(me.state.step).toBe('checked');
   });
 
-  it('so many complaints that fewer than t − 1 partners remain → abort.too_few_devices, no masked input', () => {
-    // A server (or its Sybils) unpairing a victim from its honest neighbours would leave it masked by too few.
+  it('complaints that leave fewer than t partners → abort.too_few_devices, no masked input (t − 1 let a server read one input)', () => {
+    // A server claiming complaints to unpair a victim from honest neighbours would leave it masked by too few.
     const fx = buildRound({ ...COMPLETE, until: 'masking' });
     const me = fx.devices[2]!;
-    const cut = fx.deliveriesFor(me.id).map((d) => d.from).slice(0, 3);
+    const cut = fx.deliveriesFor(me.id).map((d) => d.from).slice(0, 2); // 4 − 2 = 2 partners, t = 3
     expect(expectAbort(() => maskedInput(me.ctx, me.state, cut, me.input), 'abort.too_few_devices')).toBeUndefined();
     expect(me.state.step).toBe('checked');
   });
