@@ -39,6 +39,9 @@ export interface SecureSettings {
  */
 export const SPARSE_TAIL = 2 ** -30;
 
+/** Largest probability that a round fails at the expected dropout (not enough holders or signers answer). */
+export const LIVENESS_FAILURE = 0.05;
+
 /** Check a deployment's safety settings where they enter; throws a RangeError naming the field. */
 export function checkSafetySettings(s: SafetySettings): void {
   if (!(s.corruptFraction >= 0 && s.corruptFraction < 0.5)) throw new RangeError(`corruptFraction must be in [0, 0.5), got ${s.corruptFraction}`);
@@ -108,14 +111,17 @@ export function liveSafeThreshold(params: GraphParams, safety: SafetySettings): 
   const listed = params.kind === 'complete' ? params.n : Math.max(params.degree + 1, Math.floor((1 - safety.expectedDropout) * params.n + 1e-9));
   const t = safeThreshold({ ...params, n: listed }, safety.corruptFraction, params.n);
   const others = neighbourhoodSize(params);
-  const answering = Math.floor((1 - safety.expectedDropout) * others + 1e-9);
-  if (t > answering) {
-    throw new SecAggError('graph.threshold_too_high', `no threshold is both safe and live for ${describe(params)}: safety against γ = ${safety.corruptFraction} needs t ≥ ${t}, but only ${answering} of the ${others} other holders are expected to answer at dropout ${safety.expectedDropout}`);
+  const p = safety.expectedDropout;
+  // P(fewer than t of the `others` holders answer) = P(more than others − t drop); once per neighbourhood.
+  const secrets = params.kind === 'complete' ? 1 : params.n;
+  const holdersFail = t > others ? 1 : Math.min(1, secrets * binomialTailAbove(others, p, others - t));
+  if (holdersFail > LIVENESS_FAILURE) {
+    throw new SecAggError('graph.threshold_too_high', `no threshold is both safe and live for ${describe(params)}: safety against γ = ${safety.corruptFraction} needs t ≥ ${t} of ${others} other holders, and at dropout ${p} fewer answer with probability ${holdersFail.toPrecision(2)} (the most allowed is ${LIVENESS_FAILURE})`);
   }
   const q = consistencyQuorum(params.n, safety.corruptFraction);
-  const signers = Math.floor((1 - safety.expectedDropout) * params.n + 1e-9);
-  if (q > signers) {
-    throw new SecAggError('graph.threshold_too_high', `no consistency quorum is both safe and live for a cohort of ${params.n}: safety against γ = ${safety.corruptFraction} needs ${q} signatures, but only ${signers} devices are expected to survive at dropout ${safety.expectedDropout}`);
+  const signersFail = q > params.n ? 1 : binomialTailAbove(params.n, p, params.n - q);
+  if (signersFail > LIVENESS_FAILURE) {
+    throw new SecAggError('graph.threshold_too_high', `no consistency quorum is both safe and live for a cohort of ${params.n}: safety against γ = ${safety.corruptFraction} needs ${q} signatures, and at dropout ${p} fewer survive with probability ${signersFail.toPrecision(2)} (the most allowed is ${LIVENESS_FAILURE})`);
   }
   return t;
 }
