@@ -19,7 +19,7 @@ import { formatTable, printMetricsTable } from './table';
 import { runLocalUpdateSpeed } from './experiments/local-update-speed';
 import { runServeLoad } from './experiments/serve-load';
 import { runUnlearning } from './experiments/unlearning';
-import { CHECKPOINT_DEFAULTS } from '../server/training/defaults';
+import { CHECKPOINT_DEFAULTS, SAFETY_DEFAULTS } from '../server/training/defaults';
 import { CHECKPOINT_SPACINGS, type CheckpointSpacing } from '../server/training/checkpoint-policy';
 import { END_OF_ROUND_DEFAULTS } from '../models/federated/end-of-round';
 import { IMPLICIT_DEFAULTS } from '../models/mf/implicit-als';
@@ -265,10 +265,13 @@ export function buildProgram(): Command {
     .option('--dim <d>', 'values in the vector', intOption(1, 50_000_000), 300_000)
     .option('--dropout <p>', 'fraction of devices dropping after sending shares', numberOption(0, true, 0.5), 0.1)
     .option('--graph <kind>', 'complete (Bonawitz) or sparse (SecAgg+)', choiceOption(['complete', 'sparse'] as const), 'sparse' as const)
+    .option('--corrupt-fraction <gamma>', 'fraction of a cohort the thresholds assume the server controls (0 gives the thresholds before issue 17)', numberOption(0, true, 0.49), SAFETY_DEFAULTS.corruptFraction)
+    .option('--expected-dropout <p>', 'dropout the thresholds must survive', numberOption(0, true, 0.9), SAFETY_DEFAULTS.expectedDropout)
     .option('--seed <n>', 'random seed', intOption(0), 42)
     .option('--out <dir>', 'output folder', path.join('out', 'secagg-cost'))
-    .action(async (opts: { clients: number[]; dim: number; dropout: number; graph: 'complete' | 'sparse'; seed: number; out: string }) => {
-      const rows = await runSecaggCost({ ...opts, out: path.resolve(opts.out) });
+    .action(async (opts: { clients: number[]; dim: number; dropout: number; graph: 'complete' | 'sparse'; corruptFraction: number; expectedDropout: number; seed: number; out: string }) => {
+      const { corruptFraction, expectedDropout, ...rest } = opts;
+      const rows = await runSecaggCost({ ...rest, safety: { corruptFraction, expectedDropout }, out: path.resolve(opts.out) });
       process.stdout.write(`${formatTable(['clients', 'degree', 't', 'status', 'device s', 'server s', 'bytes up/device', 'overhead B', 'up/plain'], rows.map((r) => [r.clients, r.degree, r.threshold, r.status, r.deviceSeconds, r.serverSeconds, Math.round(r.bytesUpPerDevice), Math.round(r.overheadBytesPerDevice), r.uploadRatio]))}\n`);
       process.stdout.write(`\nwrote ${path.resolve(opts.out, 'results.json')} and ${path.resolve(opts.out, 'report.html')}\n`);
     });

@@ -11,6 +11,7 @@ import { runInMemoryRound } from '../simulation/in-memory-round';
 import { createParallelMaskApplier } from '../../server/crypto/parallel-masks';
 import { roundConfig } from '../../server/training/round-config';
 import { SAFETY_DEFAULTS } from '../../server/training/defaults';
+import type { SafetySettings } from '../../shared/secagg/round-settings';
 import { memorySpentModels } from '../../client/rounds/spent-models';
 import { startProgress } from '../progress';
 import { writeResults, writeFileAtomic } from '../results';
@@ -23,6 +24,8 @@ export interface SecaggCostOptions {
   dim: number;
   dropout: number;
   graph: 'complete' | 'sparse';
+  /** The adversary the thresholds are sized for (default the server's); γ = 0, p = 0 gives the pre-issue-17 thresholds. */
+  safety?: SafetySettings;
   seed: number;
   out: string;
 }
@@ -64,7 +67,7 @@ export async function runSecaggCost(o: SecaggCostOptions): Promise<SecaggCostRow
   for (const [at, n] of o.clients.entries()) {
     const rng = createRng(o.seed).fork(`n-${n}`);
     // The server's own round configuration; the vector is o.dim random words rather than a model update.
-    const planned = roundConfig(n, { items: 1, dim: 1 }, { graph: o.graph, clipNorm: 1, localEpochs: 1, stageTimeoutMs: 60_000, safety: SAFETY_DEFAULTS }).config;
+    const planned = roundConfig(n, { items: 1, dim: 1 }, { graph: o.graph, clipNorm: 1, localEpochs: 1, stageTimeoutMs: 60_000, safety: o.safety ?? SAFETY_DEFAULTS }).config;
     const config = { ...planned, vectorLength: o.dim, clipFlagIndex: -1 };
     const devices = Array.from({ length: n }, () => generateSigningKeyPair(sodium));
     const ids = devices.map((d) => sodium.to_base64(d.publicKey, sodium.base64_variants.URLSAFE_NO_PADDING));
