@@ -75,7 +75,7 @@ export async function runSecaggCost(o: SecaggCostOptions): Promise<SecaggCostRow
     devices.forEach((identity, j) => {
       // Random fixed-point inputs, made lazily so they do not count as protocol work.
       const input = () => Uint32Array.from({ length: o.dim }, () => rng.int(0x10000));
-      participants.set(ids[j]!, createParticipant({ sodium, identity, spent: memorySpentModels(), computeUpdate: () => Promise.reject(new Error('unused')), computeFixedPointInput: async () => input() }));
+      participants.set(ids[j]!, createParticipant({ sodium, identity, spent: memorySpentModels(), floors: { corruptFraction: (o.safety ?? SAFETY_DEFAULTS).corruptFraction }, computeUpdate: () => Promise.reject(new Error('unused')), computeFixedPointInput: async () => input() }));
     });
     // Dropouts after the shares are out: the expensive case for the server (it must rebuild their mask keys).
     const drops = new Map<string, DropStage>();
