@@ -15,7 +15,7 @@ import { toBase64Url } from '../../shared/protocol/encoding';
 import { sign, verify, type SigningKeyPair } from '../../shared/secagg/sign';
 import { createFleet } from './devices';
 import { DELETION_KILL_POINTS, type DeletionKillPoint } from './round-events';
-import { bundleServer, startServer, type Bundle, type LogLine } from './server-process';
+import { bundleServer, startServer, type Bundle, type LogLine, type ServerProcess } from './server-process';
 import { inspectStore } from './store-check';
 import { writeCatalogue } from './catalogue';
 import { serverArgs } from './rig';
@@ -28,12 +28,24 @@ const VICTIMS = KILLS_PER_POINT * DELETION_KILL_POINTS.length;
 
 const dir = mkdtempSync(join(tmpdir(), 'confidant-crash-deletion-'));
 let bundle: Bundle;
+/** Every server this suite started: a failed assertion must not leave one running. */
+const started: ServerProcess[] = [];
+const start = (o: Parameters<typeof startServer>[0]): ServerProcess => {
+  const server = startServer(o);
+  started.push(server);
+  return server;
+};
 beforeAll(async () => {
   bundle = await bundleServer({ main: 'server/main.ts', 'kill-on': 'test/crash/kill-on.ts' });
   await initBackend();
   await _sodium.ready;
 });
 afterAll(() => {
+  // A killer kills its server when its stdin closes; a plain server is killed directly.
+  for (const server of started) {
+    server.child.stdin?.end();
+    if (!server.child.spawnargs.some((a) => a.endsWith('kill-on.mjs'))) server.child.kill('SIGKILL');
+  }
   bundle?.dispose();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -65,7 +77,7 @@ function dataBytes(dataDir: string): Buffer {
 /** A life of the server under the killer: resolves with the lines it logged once it is dead. */
 function killedLife(entry: string, killer: string, point: DeletionKillPoint, args: string[]) {
   const lines: LogLine[] = [];
-  const server = startServer({ entry: killer, args: [point, entry, ...args], onLine: (l) => lines.push(l) });
+  const server = start({ entry: killer, args: [point, entry, ...args], onLine: (l) => lines.push(l) });
   return { server, lines };
 }
 
@@ -84,7 +96,7 @@ describe('npm start under SIGKILL during deletions', () => {
       let completed = 0;
       let onTwo: () => void = () => {};
       const two = new Promise<void>((resolve) => (onTwo = resolve));
-      const server = startServer({ entry: bundle.entry('main'), args: withRounds, onLine: (l) => l.msg === 'round.completed' && ++completed === 2 && onTwo() });
+      const server = start({ entry: bundle.entry('main'), args: withRounds, onLine: (l) => l.msg === 'round.completed' && ++completed === 2 && onTwo() });
       const url = await server.url;
       await fleet.connect(url, (err) => {
         throw err;
@@ -116,7 +128,7 @@ describe('npm start under SIGKILL during deletions', () => {
       expect(report.broken, `after kill ${k} at ${point}`).toEqual([]);
 
       // A plain start: every deletion so far, sent again, is complete, with the receipt it was acknowledged with.
-      const check = startServer({ entry: bundle.entry('main'), args: noRounds, onLine: () => {} });
+      const check = start({ entry: bundle.entry('main'), args: noRounds, onLine: () => {} });
       const checkUrl = await check.url;
       const keys = keysResponseSchema.parse(await (await fetch(`${checkUrl}/v1/keys`)).json()).keys;
       const chain = deletionLogSchema.parse(await (await fetch(`${checkUrl}/v1/deletions/log`)).json());
