@@ -8,7 +8,7 @@
 // - the consistency quorum q of the survivor-list signatures: q > (N + A)/2 over the N invited devices, A = ⌈γ·N⌉,
 //   so at most one list per round can gather a quorum. Without it, in a sparse graph t signatures (a few dozen at
 //   most) were enough, and a server could show each neighbour of a victim its own list — "you survived, your other
-//   neighbours dropped" — and rebuild every pairwise mask of the victim (threat model 26).
+//   neighbours dropped" — and rebuild every pairwise mask of the victim (threat model 3).
 // Both must also be live: with a fraction p of devices expected to drop, (1 − p)·(m − 1) holders and (1 − p)·N
 // signers are expected to answer. Settings where no threshold is both safe and live are refused.
 import { fixedPointScale } from './fixed-point';

@@ -132,6 +132,9 @@ describe('hostile input over real WebSockets', () => {
       { name: 'auth with a forged signature', data: '', code: 'auth.bad_signature' },
       { name: 'auth with a non-canonical device id', data: '', code: 'message.invalid' },
       { name: 'auth replayed from another connection', data: '', code: 'auth.bad_signature' },
+      // The identity point as an Ed25519 key (small order): (R = identity, S = 0) satisfies [S]B = R + [h]A for it, so
+      // the key must be refused as such (libsodium's verify rejects small-order keys), or anyone could "sign" as it.
+      { name: 'auth with a small-order Ed25519 key and a signature that satisfies the equation for it', data: '', code: 'auth.bad_signature' },
     ];
     const victim = generateSigningKeyPair(sodium);
     let replayed = '';
@@ -144,6 +147,13 @@ describe('hostile input over real WebSockets', () => {
       if (c.name.startsWith('auth with a forged')) data = JSON.stringify({ type: 'auth', v: PROTOCOL_VERSION, deviceId: id, register: true, signature: b64(sign(sodium, generateSigningKeyPair(sodium).privateKey, authPayload(serverKey, nonce, id))) });
       if (c.name.startsWith('auth with a non-canonical')) data = JSON.stringify({ type: 'auth', v: PROTOCOL_VERSION, deviceId: `${id.slice(0, 42)}B`, register: true, signature: b64(new Uint8Array(64)) });
       if (c.name.startsWith('auth replayed')) data = replayed;
+      if (c.name.startsWith('auth with a small-order')) {
+        const identityPoint = new Uint8Array(32);
+        identityPoint[0] = 1;
+        const signature = new Uint8Array(64);
+        signature[0] = 1; // R = the identity point's encoding, S = 0
+        data = JSON.stringify({ type: 'auth', v: PROTOCOL_VERSION, deviceId: b64(identityPoint), register: true, signature: b64(signature) });
+      }
       if (!replayed) replayed = JSON.stringify({ type: 'auth', v: PROTOCOL_VERSION, deviceId: id, register: true, signature: b64(sign(sodium, victim.privateKey, authPayload(serverKey, nonce, id))) });
       await refusedBy(`stranger: ${c.name}`, client, data, c.code);
       client.ws.close();
