@@ -174,9 +174,6 @@ function expel(s: RoundState, deviceId: string, why: string): never {
   throw new ProtocolError('key.invalid', `${why}: this device is dropped from the round`);
 }
 
-/** A random probe scalar for x25519KeyProblem (any valid private key will do; fixed per process). */
-let probe: Uint8Array | undefined;
-
 const advertiseStage: StageHandler = {
   expected: (s) => s.cohort,
   answered: (s) => keysOf(s.advertised),
@@ -185,9 +182,8 @@ const advertiseStage: StageHandler = {
     const { sodium, binding } = s.o;
     const ad: SignedAd = { deviceId, encKey: m.encKey, maskKey: m.maskKey, seedCommitment: m.seedCommitment, graphCommitment: m.graphCommitment, signature: m.signature };
     if (!verify(sodium, identityKey(sodium, deviceId), advertisementPayload(binding, s.settings, ad), m.signature)) throw new ProtocolError('auth.bad_signature', 'the advertisement signature does not verify for this device, session, model and settings');
-    probe ??= sodium.crypto_box_keypair().privateKey;
     for (const [name, key] of [['encryption key', ad.encKey], ['mask key', ad.maskKey]] as const) {
-      const problem = x25519KeyProblem(sodium, key, probe);
+      const problem = x25519KeyProblem(sodium, key);
       if (problem) expel(s, deviceId, `the ${name} is ${problem}`);
     }
     const enc = b64(sodium, ad.encKey);
