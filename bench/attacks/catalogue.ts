@@ -89,10 +89,10 @@ export const ATTACKS: readonly AttackCase[] = [
   },
   {
     attack: 'graph-grinding',
-    variant: 'sparse graph, cohort 30, 3 Sybils',
+    variant: 'sparse graph, cohort 100, 3 Sybils',
     expected: 'aborted-before-shares',
-    oldCode: { leaks: true, short: 'leaked (by reasoning)', why: 'the seed was a hash of the advertised keys, which the server fixes last: it ground Sybil keys offline until its Sybils neighboured the victim (the count above), and with degree 10 and t = 6 (m = 11) one Sybil holder already lets the split leak' },
-    play: (sodium, quick) => graphGrinding(sodium, { cohort: 30, sybils: 3, tries: quick ? 32 : 256 }),
+    oldCode: { leaks: true, short: 'leaked (by reasoning)', why: 'the seed was a hash of the advertised keys, which the server fixes last: it ground Sybil keys offline until its Sybils neighboured the victim (the count above), and with degree 14 and t = 8 (m = 15) one Sybil holder already lets the split leak (2t − m = 1)' },
+    play: (sodium, quick) => graphGrinding(sodium, { cohort: 100, sybils: 3, tries: quick ? 32 : 256 }),
   },
   {
     attack: 'replay-cohort',

@@ -20,8 +20,9 @@ function rewrite(sodium: Sodium, to: string, m: Invite, shown: Shown): Invite {
     case 'threshold-below-floor':
       return { ...m, config: { ...m.config, threshold: m.config.threshold - 1 } };
     case 'corrupt-fraction': {
-      // A γ (and the threshold it gives) the victim's floors accept, but not the one the others were shown.
-      const stricter = serverConfig(m.cohort.length, { vectorLength: VECTOR_LENGTH, safety: { corruptFraction: 0.2, expectedDropout: 0.1 } });
+      // A γ (and the threshold it gives) the victim's floors accept, but not the one the others were shown. A lying
+      // server need not keep the round live, so it plans for no dropout (at 11 devices, γ = 0.2 and dropout 0.1 are not).
+      const stricter = serverConfig(m.cohort.length, { vectorLength: VECTOR_LENGTH, safety: { corruptFraction: 0.2, expectedDropout: 0 } });
       return { ...m, config: { ...m.config, corruptFraction: 0.2, threshold: stricter.threshold } };
     }
     case 'cohort': {
