@@ -22,7 +22,7 @@ import { IMPLICIT_DEFAULTS } from '../../models/mf/implicit-als';
 import { SqliteStore } from '../../server/store/sqlite-store';
 import { createDeletionService } from '../../server/forgetting/deletion-service';
 import { planRollback } from '../../server/forgetting/rollback';
-import { prepareServedModel } from '../../server/serving/served-model';
+import { createServedModelCache } from '../../server/serving/served-model';
 import type { CheckpointSpacing } from '../../server/training/checkpoint-policy';
 import { changeMembershipAuc } from '../privacy/deletion-inference';
 import { popularityPriorAuc } from '../privacy/item-inference';
@@ -165,6 +165,9 @@ export async function runUnlearning(o: UnlearningOptions): Promise<{ rows: Unlea
     });
     const metrics = evaluateServed(d.shards().map((v) => v.models.served), split, negatives);
     const service = createDeletionService({ store: d.store, control: d.control, sodium, delta: dp ? o.delta : null });
+    // The server's own cache of the served model, warm with the version served before the deletions, as a running server's is.
+    const served = createServedModelCache(d.store);
+    await served.current();
     const deleteSeconds: number[] = [];
     const roundsLost: number[] = [];
     let membership: { before: ItemTable[]; after: ItemTable[] } | undefined;
@@ -176,9 +179,9 @@ export async function runUnlearning(o: UnlearningOptions): Promise<{ rows: Unlea
       const before = tablesOf(d);
       const t0 = performance.now();
       const answer = await service.request(requestOf(sodium, d, u, Date.now()));
-      // "Served": the version is committed as the latest and prepared for scoring, as the server's cache does.
-      const latest = (await d.store.latestModel())!;
-      prepareServedModel({ version: latest.version, sha256: latest.sha256 }, latest.data);
+      // "Served": the new version is the latest, and the server's cache has it prepared for scoring.
+      const now = await served.current();
+      if (now?.ref.version !== answer.deletion.receipt?.servedVersion.version) throw new Error(`the served model is not the receipt's version after deleting user ${u}`);
       deleteSeconds.push((performance.now() - t0) / 1000);
       if (answer.status !== 200 || !answer.deletion.receipt) throw new Error(`deletion of user ${u} did not complete: ${answer.deletion.status}`);
       roundsLost.push(head - answer.deletion.receipt.checkpoint.step);

@@ -27,7 +27,7 @@ import { charge } from '../../server/training/privacy-account';
 import { SAFETY_DEFAULTS } from '../../server/training/defaults';
 import type { SafetySettings } from '../../shared/secagg/round-settings';
 import { sampleCohort } from '../../server/training/sampling';
-import { loadShards, type ShardView } from '../../server/training/shard-state';
+import { loadShard, loadShards, type ShardView } from '../../server/training/shard-state';
 import { shardOf } from '../../server/training/sharding';
 import { initialiseWith } from '../../server/training/initial-model';
 import type { CheckpointSpacing } from '../../server/training/checkpoint-policy';
@@ -145,8 +145,8 @@ export async function createDeployment(o: DeploymentOptions): Promise<Deployment
   const members = Array.from({ length: S }, (_, s) => o.histories.map((h, u) => (h.items.length > 0 && shardOfUser(u) === s ? ids[u]! : undefined)).filter((id): id is string => id !== undefined).sort());
 
   const reload = async (shard: number) => {
-    const fresh = await loadShards(o.store);
-    views = views.map((v) => (v.shard === shard ? fresh[shard]! : v));
+    const fresh = await loadShard(o.store, shard);
+    views = views.map((v) => (v.shard === shard ? fresh : v));
   };
 
   const round = async (shard: number, options: { keepUpdates?: boolean } = {}): Promise<SimulatedRound> => {

@@ -17,7 +17,7 @@ import { finishRound } from '../training/finish-round';
 import { charge, refusal } from '../training/privacy-account';
 import { activePrivacy, roundConfig } from '../training/round-config';
 import { sampleCohort } from '../training/sampling';
-import { loadShards, type ShardView } from '../training/shard-state';
+import { loadShard, loadShards, type ShardView } from '../training/shard-state';
 import { shardOf } from '../training/sharding';
 import type { CheckpointSpacing } from '../training/checkpoint-policy';
 import { CHECKPOINT_DEFAULTS } from '../training/defaults';
@@ -368,8 +368,7 @@ export function createCoordinator(o: CoordinatorOptions): Coordinator {
     },
     async resume(shard) {
       const views = await loadViews();
-      const fresh = await loadShards(store);
-      views[shard] = fresh[shard]!;
+      views[shard] = await loadShard(store, shard);
       paused.delete(shard);
     },
     shards: loadViews,

@@ -1,6 +1,8 @@
 // The served model in memory, ready to score: the latest model version decoded once, with each shard's Gram,
 // the unit item vectors for similarity and the served biases. Requests ask for it; it reloads when the store has a newer version.
-import { decodeServedFile } from '../../models/served-file';
+import { decodeModel } from '../../models/serialize';
+import { checkSameShape, servedShards } from '../../models/served-file';
+import type { MfModel } from '../../models/mf/model';
 import type { ModelRef } from '../../shared/protocol/http';
 import { prepareServedTables, type ServedTables } from '../../shared/recommend/recommend';
 import { similarityIndex, type SimilarityIndex } from '../../shared/recommend/similar';
@@ -13,6 +15,8 @@ export interface ServedModel {
   tables: ServedTables;
   similarity: SimilarityIndex;
   biases: Float64Array;
+  /** Each shard file's SHA-256, in shard order: a later version reuses the shards whose file is unchanged. */
+  shardSha256: string[];
 }
 
 /** A cache of the latest served model. */
@@ -21,11 +25,18 @@ export interface ServedModelCache {
   current(): Promise<ServedModel | undefined>;
 }
 
-/** Prepare a served file for scoring. */
-export function prepareServedModel(ref: ModelRef, file: Uint8Array): ServedModel {
-  const models = decodeServedFile(file);
-  const tables = prepareServedTables(models[0]!.params, models.map((m) => m.table));
-  return { ref, tables, similarity: similarityIndex(tables), biases: servedBiases(tables) };
+/**
+ * Prepare a served file for scoring. Given the version served before, shards whose file has the same SHA-256 keep
+ * their decoded table and Gram: a deletion or a round changes one shard, and re-deriving the other S − 1 was most of
+ * the time from a deletion's receipt to its model being served.
+ */
+export function prepareServedModel(ref: ModelRef, file: Uint8Array, previous?: ServedModel): ServedModel {
+  const parts = servedShards(file);
+  const same = (s: number) => previous !== undefined && previous.shardSha256[s] === parts[s]!.sha256;
+  const models: MfModel[] = parts.map((p, s) => (same(s) ? { params: previous!.tables.params, table: previous!.tables.shards[s]! } : decodeModel(p.file)));
+  checkSameShape(models);
+  const tables = prepareServedTables(models[0]!.params, models.map((m) => m.table), (s) => (same(s) ? { gram: previous!.tables.grams[s]!, wide: previous!.tables.wide[s]! } : undefined));
+  return { ref, tables, similarity: similarityIndex(tables), biases: servedBiases(tables), shardSha256: parts.map((p) => p.sha256) };
 }
 
 /** Keep the latest version prepared; a version change costs one decode, a check costs one small query. */
@@ -35,7 +46,7 @@ export function createServedModelCache(store: Store): ServedModelCache {
   const load = async (): Promise<ServedModel | undefined> => {
     const model = await store.latestModel();
     if (!model) return undefined;
-    cached = prepareServedModel({ version: model.version, sha256: model.sha256 }, model.data);
+    cached = prepareServedModel({ version: model.version, sha256: model.sha256 }, model.data, cached);
     return cached;
   };
   return {

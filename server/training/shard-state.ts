@@ -2,7 +2,7 @@
 import { decodeModel, encodeModel } from '../../models/serialize';
 import { encodeServedFile } from '../../models/served-file';
 import type { ShardModels } from '../../models/federated/end-of-round';
-import type { CheckpointInfo, ModelProvenance, PrivacyAccount, Store } from '../store/store';
+import type { CheckpointInfo, ModelProvenance, PrivacyAccount, ShardRecord, Store } from '../store/store';
 import { accountEpsilon } from './privacy-account';
 
 /** One shard's current state. */
@@ -27,14 +27,20 @@ export function encodeShardModels(models: ShardModels): { training: Uint8Array; 
 
 /** Read every shard's current checkpoint from the store. */
 export async function loadShards(store: Store): Promise<ShardView[]> {
-  const records = await store.listShards();
-  return Promise.all(
-    records.map(async (r) => {
-      const c = await store.currentCheckpoint(r.shard);
-      const { training, served, ...checkpoint } = c;
-      return { shard: r.shard, lineage: r.lineage, checkpoint, models: { training: decodeModel(training), served: decodeModel(served), iterates: c.iterates }, trainingFile: training, servedFile: served, account: r.account };
-    }),
-  );
+  return Promise.all((await store.listShards()).map((r) => viewOf(store, r)));
+}
+
+/** One shard's state as stored: after a deletion only its shard changed, and decoding the other S − 1 is wasted time. */
+export async function loadShard(store: Store, shard: number): Promise<ShardView> {
+  const record = (await store.listShards()).find((r) => r.shard === shard);
+  if (!record) throw new RangeError(`the store has no shard ${shard}`);
+  return viewOf(store, record);
+}
+
+async function viewOf(store: Store, r: ShardRecord): Promise<ShardView> {
+  const c = await store.currentCheckpoint(r.shard);
+  const { training, served, ...checkpoint } = c;
+  return { shard: r.shard, lineage: r.lineage, checkpoint, models: { training: decodeModel(training), served: decodeModel(served), iterates: c.iterates }, trainingFile: training, servedFile: served, account: r.account };
 }
 
 /** The served file of a set of shards: every shard's served table, in shard order. */

@@ -48,14 +48,25 @@ export interface RecommendRequest {
   sortShares?: boolean;
 }
 
-/** Prepare the served tables for scoring: check their shapes and compute each shard's Gram once. */
-export function prepareServedTables(params: ModelParams, shards: readonly ItemTable[]): ServedTables {
+/** A shard already prepared (its table unchanged since): its Gram and widened vectors are reused, not recomputed. */
+export interface PreparedShard {
+  gram: Float64Array;
+  wide: Float64Array;
+}
+
+/** Prepare the served tables for scoring: check their shapes and compute each shard's Gram once (or take `known`'s). */
+export function prepareServedTables(params: ModelParams, shards: readonly ItemTable[], known: (shard: number) => PreparedShard | undefined = () => undefined): ServedTables {
   if (shards.length === 0) throw new RangeError('a served model needs at least one shard');
   const { items, dim } = shards[0]!;
   for (const [s, t] of shards.entries()) {
     if (t.items !== items || t.dim !== dim) throw new RangeError(`shard ${s} has ${t.items}×${t.dim} items×dims, shard 0 has ${items}×${dim}`);
   }
-  return { params, shards, grams: shards.map((t) => (params.kind === 'implicit' ? itemGram(t) : new Float64Array(0))), wide: shards.map((t) => Float64Array.from(t.vectors)) };
+  return {
+    params,
+    shards,
+    grams: shards.map((t, s) => known(s)?.gram ?? (params.kind === 'implicit' ? itemGram(t) : new Float64Array(0))),
+    wide: shards.map((t, s) => known(s)?.wide ?? Float64Array.from(t.vectors)),
+  };
 }
 
 /** The history without excluded items. */
