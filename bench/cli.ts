@@ -21,7 +21,7 @@ import { runServeLoad } from './experiments/serve-load';
 import { runUnlearning } from './experiments/unlearning';
 import { CHECKPOINT_DEFAULTS, SAFETY_DEFAULTS } from '../server/training/defaults';
 import { CHECKPOINT_SPACINGS, type CheckpointSpacing } from '../server/training/checkpoint-policy';
-import { END_OF_ROUND_DEFAULTS } from '../models/federated/end-of-round';
+import { DEFAULT_CLIP_NORM, END_OF_ROUND_DEFAULTS } from '../models/federated/end-of-round';
 import { IMPLICIT_DEFAULTS } from '../models/mf/implicit-als';
 import { runExplanations } from './experiments/explanations';
 import { DEFAULT_LEVELS, runVariety } from './experiments/variety';
@@ -54,9 +54,9 @@ function federatedOptions(cmd: Command): Command {
     .option('--graph <kind>', 'secure-aggregation graph: complete (Bonawitz) or sparse (SecAgg+)', choiceOption(['complete', 'sparse'] as const), 'sparse' as const)
     .option('--dropout <p>', 'probability that a sampled device drops out (at a random stage)', numberOption(0, true, 0.9), 0)
     .option('--dim <k>', 'embedding dimension', intOption(1, 1024), 32)
-    .option('--clip-norm <c>', 'L2 clipping bound of each update', numberOption(0), 250)
-    .option('--server-lr <x>', 'server step size', numberOption(0, false, 2), 0.5)
-    .option('--averaging <x>', 'EMA decay of the served table (0 = serve the latest iterate)', numberOption(0, true, 0.999), 0.9)
+    .option('--clip-norm <c>', 'L2 clipping bound of each update', numberOption(0), DEFAULT_CLIP_NORM)
+    .option('--server-lr <x>', 'server step size', numberOption(0, false, 2), END_OF_ROUND_DEFAULTS.serverLearningRate)
+    .option('--averaging <x>', 'EMA decay of the served table (0 = serve the latest iterate)', numberOption(0, true, 0.999), END_OF_ROUND_DEFAULTS.averaging)
     .option('--eval-every <n>', 'evaluate every n rounds', intOption(1), 5)
     .option('--centralized <results.json>', 'a centralized results.json to plot beside the curve')
     .option('--synthetic-users <n>', 'train on a synthetic population of n users with the per-user statistics of --data (the foundation generator)', intOption(10, 10_000_000))
@@ -250,7 +250,7 @@ export function buildProgram(): Command {
         checkpoints: { keep: opts.checkpoints, spacing: opts.checkpointSpacing },
         serverLearningRate: END_OF_ROUND_DEFAULTS.serverLearningRate,
         averaging: END_OF_ROUND_DEFAULTS.averaging,
-        clipNorm: 250,
+        clipNorm: DEFAULT_CLIP_NORM,
         dim: IMPLICIT_DEFAULTS.dim,
         out,
       });

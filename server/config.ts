@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { PrivacySettings } from '../shared/dp/mechanism';
 import { secureSettingsFor, type SafetySettings } from '../shared/secagg/round-settings';
-import { END_OF_ROUND_DEFAULTS } from '../models/federated/end-of-round';
+import { DEFAULT_CLIP_NORM, END_OF_ROUND_DEFAULTS } from '../models/federated/end-of-round';
 import { MAX_SHARDS } from '../models/served-file';
 import { CHECKPOINT_SPACINGS, type CheckpointSpacing } from './training/checkpoint-policy';
 import { CHECKPOINT_DEFAULTS, DEFAULT_SHARDS, SAFETY_DEFAULTS } from './training/defaults';
@@ -149,7 +149,7 @@ export const OPTIONS = {
   'round-interval': option({ env: 'CONFIDANT_ROUND_INTERVAL', value: 'SECONDS', help: 'pause between the end of a round and the next (0 = no rounds)', read: integer(0, 86_400), default: 30 }),
   'sampling-rate': option({ env: 'CONFIDANT_SAMPLING_RATE', value: 'Q', help: 'Poisson sampling rate of a round', read: decimal(0, 1, { minExclusive: true }), default: 1 }),
   graph: option({ env: 'CONFIDANT_GRAPH', value: 'KIND', help: 'secure-aggregation graph: complete (Bonawitz) or sparse (SecAgg+)', read: oneOf(['complete', 'sparse'] as const, 'complete or sparse'), default: 'sparse' as 'complete' | 'sparse' }),
-  'clip-norm': option({ env: 'CONFIDANT_CLIP_NORM', value: 'C', help: 'L2 bound of each update', read: decimal(0, 1e6, { minExclusive: true }), default: 250 }),
+  'clip-norm': option({ env: 'CONFIDANT_CLIP_NORM', value: 'C', help: 'L2 bound of each update', read: decimal(0, 1e6, { minExclusive: true }), default: DEFAULT_CLIP_NORM }),
   'min-cohort': option({ env: 'CONFIDANT_MIN_COHORT', value: 'N', help: 'fewest sampled devices a round runs with (devices refuse fewer than 10 by default)', read: integer(3, 10_000), default: 10 }),
   'corrupt-fraction': option({ env: 'CONFIDANT_CORRUPT_FRACTION', value: 'GAMMA', help: 'fraction of a shard\'s cohort a lying server may control; thresholds are safe against it', read: decimal(0, 0.5, { maxExclusive: true }), default: SAFETY_DEFAULTS.corruptFraction }),
   'expected-dropout': option({ env: 'CONFIDANT_EXPECTED_DROPOUT', value: 'P', help: 'fraction of a cohort expected to drop during a round; thresholds must stay reachable', read: decimal(0, 1, { maxExclusive: true }), default: SAFETY_DEFAULTS.expectedDropout }),

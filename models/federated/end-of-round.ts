@@ -27,6 +27,9 @@ export interface EndOfRoundSettings {
 /** The one place the defaults are written: `npm start` and `npm run bench` both read them from here. */
 export const END_OF_ROUND_DEFAULTS: Readonly<EndOfRoundSettings> = Object.freeze({ serverLearningRate: 0.5, averaging: 0.9 });
 
+/** L2 bound of each device's update (devices clip to it; the noise of step 1 is sized for it): `npm start` and the benchmarks read it here. */
+export const DEFAULT_CLIP_NORM = 250;
+
 /** The devices' local learning rate: the server step divides it out, and 1 keeps the update near unit scale for fixed point. */
 export const LOCAL_LEARNING_RATE = 1;
 
