@@ -12,6 +12,7 @@ import { MAX_HISTORY, recommendationResponseSchema, similarResponseSchema } from
 import { createRng } from '../../shared/math/random';
 import { writeResults, writeFileAtomic } from '../results';
 import { renderReport } from '../report/html';
+import { DEFAULT_SHARDS } from '../../server/training/defaults';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -127,7 +128,7 @@ export async function runServeLoad(o: ServeLoadOptions): Promise<{ rows: ServeLo
   const results = {
     experiment: 'serve-load',
     dataset: { name: o.data.name, users: o.data.users, items: o.data.items, interactions: o.data.user.length },
-    config: { seconds: o.seconds, rate: o.rate, connections: o.connections, seed: o.seed, rateLimit: 'off', rounds: 'none', shards: 1, model: 'version 1 of a fresh data directory (cost does not depend on the values)', historyMedian, historyMax: sizes.at(-1) },
+    config: { seconds: o.seconds, rate: o.rate, connections: o.connections, seed: o.seed, rateLimit: 'off', rounds: 'none', shards: DEFAULT_SHARDS, model: 'version 1 of a fresh data directory (cost does not depend on the values)', historyMedian, historyMax: sizes.at(-1) },
     rows,
   };
   await writeResults(o.out, results);
